@@ -1,0 +1,3 @@
+"""CreditPilot shared code (the `shared` Lambda layer)."""
+
+__version__ = "1.0.0"

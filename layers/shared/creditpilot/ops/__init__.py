@@ -1,0 +1,1 @@
+"""Operations: health, stats, processing logs (and later backup/restore/smoke)."""

@@ -1,0 +1,1 @@
+"""Platform code every feature uses: settings, database, HTTP, auth, logging, crypto, files, clock."""

@@ -1,0 +1,1 @@
+"""Portal pages: small server-rendered HTML templates with escaped values, no template engine."""
