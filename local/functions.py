@@ -141,7 +141,8 @@ class Template:
         for logical_id, name, props in self._events(("Schedule", "ScheduleV2")):
             expression = props.get("Schedule") or props.get("ScheduleExpression")
             enabled = props.get("Enabled", True) is not False and props.get("State", "ENABLED") != "DISABLED"
-            found.append(Schedule(function=logical_id, name=props.get("Name") or name, expression=expression,
+            rule_name = props.get("Name") if isinstance(props.get("Name"), str) else name  # !Sub names are AWS-only
+            found.append(Schedule(function=logical_id, name=rule_name, expression=expression,
                                   enabled=enabled))
         return found
 

@@ -7,9 +7,10 @@ Handlers stay thin: they receive validated pydantic models from Powertools' reso
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -17,9 +18,17 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from creditpilot.platform.auth import Principal, principal_from_context
 from creditpilot.platform.config import Settings, env_settings
-from creditpilot.platform.errors import AppError, ForbiddenError, UnauthorizedError, ValidationError
+from creditpilot.platform.errors import (
+    AppError,
+    BadRequestError,
+    ForbiddenError,
+    UnauthorizedError,
+    ValidationError,
+)
+from creditpilot.platform.files import content_disposition
 from creditpilot.platform.logging import get_logger
 
+T = TypeVar("T")
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
 SESSION_COOKIE = "session"
@@ -72,13 +81,6 @@ def html_response(html: str, status: int = 200, headers: Mapping[str, str] | Non
 
 def redirect(location: str, status: int = 302) -> Response:
     return Response(status_code=status, content_type="text/plain", body="", headers={"Location": location})
-
-
-def content_disposition(filename: str, *, inline: bool = False) -> str:
-    """ASCII fallback plus RFC 5987 UTF-8 name; the caller passes a sanitised name."""
-    ascii_name = filename.encode("ascii", "ignore").decode() or "download"
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def file_response(data: bytes, content_type: str, filename: str, *, inline: bool = False) -> Response:
@@ -177,6 +179,43 @@ def _malformed_json(message: str = "the request body is not valid JSON") -> AppE
 def _unprocessable(fields: dict[str, str]) -> AppError:
     names = ", ".join(fields)
     return ValidationError(f"invalid input: {names}", fields=fields)
+
+
+def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
+    """The request body as a JSON object, or a 400 that says what is wrong with it."""
+    raw = app.current_event.decoded_body
+    if not raw:
+        raise _malformed_json("the request needs a JSON body")
+    try:
+        body = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise _malformed_json(f"the request body is not valid JSON ({exc.msg} at position {exc.pos})") from exc
+    if not isinstance(body, dict):
+        raise _malformed_json("the request body must be a JSON object")
+    return body
+
+
+def validated(build: Callable[..., T], *args: Any) -> T:
+    """Run a pydantic constructor on user input; its errors become a 422 naming each field."""
+    from pydantic import ValidationError as PydanticValidationError
+
+    try:
+        return build(*args)
+    except PydanticValidationError as exc:
+        raise _unprocessable(validation_fields(exc.errors())) from None
+
+
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
+
+
+def idempotency_key(app: APIGatewayRestResolver) -> str | None:
+    value = app.current_event.get_header_value("Idempotency-Key", case_sensitive=False)
+    if value is None:
+        return None
+    if not _IDEMPOTENCY_KEY.match(value):
+        raise BadRequestError("Idempotency-Key must be 1-200 letters, digits or . _ : -",
+                              fields={"Idempotency-Key": "invalid format"})
+    return value
 
 
 def current_principal(app: APIGatewayRestResolver) -> Principal:

@@ -1,0 +1,151 @@
+"""SQL for invoices. Parameterised constants only; rows come back as `InvoiceRecord` models."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from creditpilot.invoices.models import InvoiceDraft, InvoiceItem, Totals
+from creditpilot.platform.db import Connection, as_json
+
+
+class InvoiceRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    number: str
+    year: int
+    seq: int
+    layout: str
+    lang: str
+    supplier_id: int | None
+    bill_to_name: str
+    issue_date: date
+    due_date: date
+    month: str | None
+    currency: str
+    subtotal: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+    status: str
+    s3_key: str | None
+    pdf_status: str
+    pdf_bytes: int | None
+    created_at: datetime
+    document: dict[str, Any] | None = None
+
+    def public(self) -> dict[str, Any]:
+        """What the API shows (no internal ids beyond the supplier, no document snapshot)."""
+        return self.model_dump(mode="json", exclude={"document", "year", "seq", "s3_key", "id"})
+
+
+_COLUMNS = """id, number, year, seq, layout, lang, supplier_id, bill_to_name, issue_date, due_date, month, currency,
+subtotal, tax_rate, tax, total, status, s3_key, pdf_status, pdf_bytes, created_at"""
+
+INSERT_INVOICE = """
+INSERT INTO invoices (number, year, seq, layout, lang, supplier_id, bill_to_name, bill_to_address,
+    bill_to_email_enc, issue_date, due_date, month, currency, subtotal, tax_rate, tax, total, notes,
+    idempotency_key, request_hash, document)
+VALUES (:number, :year, :seq, :layout, :lang, :supplier_id, :bill_to_name, :bill_to_address,
+    :bill_to_email_enc, :issue_date, :due_date, :month, :currency, :subtotal, :tax_rate, :tax, :total, :notes,
+    :idempotency_key, :request_hash, CAST(:document AS jsonb))
+RETURNING """ + _COLUMNS
+
+INSERT_ITEM = """
+INSERT INTO invoice_items (invoice_id, position, description, quantity, unit_price, amount, transaction_id)
+VALUES (:invoice_id, :position, :description, :quantity, :unit_price, :amount, :transaction_id)
+"""
+
+BY_IDEMPOTENCY_KEY = f"SELECT {_COLUMNS}, request_hash FROM invoices WHERE idempotency_key = :key"  # noqa: S608
+BY_NUMBER = f"SELECT {_COLUMNS}, document FROM invoices WHERE number = :number"  # noqa: S608
+BY_MONTH = f"SELECT {_COLUMNS} FROM invoices WHERE month = :month ORDER BY year, seq"  # noqa: S608
+BY_MONTH_WITH_DOCUMENTS = f"SELECT {_COLUMNS}, document FROM invoices WHERE month = :month ORDER BY year, seq"  # noqa: S608
+
+MARK_STORED = """
+UPDATE invoices SET s3_key = :key, pdf_status = 'stored', pdf_bytes = :size, pdf_sha256 = :sha256
+WHERE id = :id
+"""
+
+SUPPLIERS_WITH_UNINVOICED = """
+SELECT DISTINCT supplier_id FROM supplier_transactions
+WHERE invoice_id IS NULL AND txn_date >= :start AND txn_date < :end AND amount > 0
+ORDER BY supplier_id
+"""
+
+SUPPLIER_UNINVOICED = """
+SELECT t.id, s.name AS supplier_name, t.txn_date, t.amount, t.description
+FROM supplier_transactions t JOIN suppliers s ON s.id = t.supplier_id
+WHERE t.supplier_id = :supplier AND t.invoice_id IS NULL AND t.txn_date >= :start AND t.txn_date < :end
+  AND t.amount > 0
+ORDER BY t.txn_date, t.id
+"""
+
+LINK_TRANSACTIONS = "UPDATE supplier_transactions SET invoice_id = :invoice_id WHERE id = ANY(CAST(:ids AS bigint[]))"
+
+
+def _record(row: dict[str, Any]) -> InvoiceRecord:
+    data = dict(row)
+    data.pop("request_hash", None)
+    if isinstance(data.get("document"), str):
+        data["document"] = json.loads(data["document"])
+    return InvoiceRecord(**data)
+
+
+def insert_invoice(tx: Connection, *, number: str, year: int, seq: int, draft: InvoiceDraft, totals: Totals,
+                   document: dict[str, Any], idempotency_key: str | None, request_hash: str | None,
+                   email_token: str | None) -> InvoiceRecord:
+    row = tx.one(
+        INSERT_INVOICE,
+        number=number, year=year, seq=seq, layout=draft.layout, lang=draft.lang, supplier_id=draft.supplier_id,
+        bill_to_name=draft.bill_to_name, bill_to_address=draft.bill_to_address, bill_to_email_enc=email_token,
+        issue_date=draft.issue_date, due_date=draft.due_date,
+        month=draft.month or draft.issue_date.strftime("%Y-%m"), currency=draft.currency,
+        subtotal=totals.subtotal, tax_rate=draft.tax_rate, tax=totals.tax, total=totals.total, notes=draft.notes,
+        idempotency_key=idempotency_key, request_hash=request_hash, document=as_json(document),
+    )
+    return _record(row)
+
+
+def insert_items(tx: Connection, invoice_id: int, items: list[InvoiceItem],
+                 transaction_ids: list[int | None] | None = None) -> None:
+    links = transaction_ids or [None] * len(items)
+    for position, (item, txn_id) in enumerate(zip(items, links, strict=True), start=1):
+        tx.run(INSERT_ITEM, invoice_id=invoice_id, position=position, description=item.description,
+               quantity=item.quantity, unit_price=item.unit_price, amount=item.amount, transaction_id=txn_id)
+
+
+def find_by_idempotency_key(conn: Connection, key: str) -> tuple[InvoiceRecord, str | None] | None:
+    row = conn.one(BY_IDEMPOTENCY_KEY, key=key)
+    if row is None:
+        return None
+    return _record(row), row.get("request_hash")
+
+
+def get_by_number(conn: Connection, number: str) -> InvoiceRecord | None:
+    row = conn.one(BY_NUMBER, number=number)
+    return _record(row) if row else None
+
+
+def list_for_month(conn: Connection, month: str, *, with_documents: bool = False) -> list[InvoiceRecord]:
+    return [_record(r) for r in conn.run(BY_MONTH_WITH_DOCUMENTS if with_documents else BY_MONTH, month=month)]
+
+
+def mark_stored(conn: Connection, invoice_id: int, key: str, size: int, sha256: str) -> None:
+    conn.run(MARK_STORED, id=invoice_id, key=key, size=size, sha256=sha256)
+
+
+def suppliers_with_uninvoiced(conn: Connection, start: date, end: date) -> list[int]:
+    return [int(r["supplier_id"]) for r in conn.run(SUPPLIERS_WITH_UNINVOICED, start=start, end=end)]
+
+
+def uninvoiced_for_supplier(conn: Connection, supplier_id: int, start: date, end: date) -> list[dict[str, Any]]:
+    return conn.run(SUPPLIER_UNINVOICED, supplier=supplier_id, start=start, end=end)
+
+
+def link_transactions(tx: Connection, invoice_id: int, ids: list[int]) -> None:
+    tx.run(LINK_TRANSACTIONS, invoice_id=invoice_id, ids="{" + ",".join(str(int(i)) for i in ids) + "}")
