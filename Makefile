@@ -8,7 +8,7 @@ FONT_DIR := layers/shared/creditpilot/invoices/pdf/fonts
 FONTS := $(FONT_DIR)/DroidSansFallbackFull.ttf $(FONT_DIR)/DejaVuSans.ttf $(FONT_DIR)/DejaVuSans-Bold.ttf
 PORT ?= 3000
 
-.PHONY: run test lint bench build deploy system-deps fonts layer-reqs clean-local setup
+.PHONY: run test lint lint-template bench build deploy system-deps fonts layer-reqs clean-local setup
 
 run: setup ## the whole stack at http://127.0.0.1:$(PORT) with demo data and the demo login
 	PORT=$(PORT) $(PY) -m local.cloud run --port $(PORT)
@@ -48,16 +48,33 @@ layer-reqs: $(STAMP) ## regenerate the layer's requirements.txt from pyproject.t
 
 lint: setup ## ruff over the code, cfn-lint over the template
 	$(VENV)/bin/ruff check layers functions local tests bench
-	$(VENV)/bin/cfn-lint template.yaml
+	$(VENV)/bin/cfn-lint --regions $(REGION) -- template.yaml
 
 bench: setup ## performance figures beside their targets; writes bench/results.json
 	$(PY) -m bench $(BENCH_ARGS)
 
-build: setup ## sam build (no container), into .aws-sam/
-	bash local/sam.sh build
+SAM := .local/tools/sam/bin/sam
+REGION ?= ap-southeast-5
+CONFIG_ENV ?= default
+# sam build needs a real python3.12 on PATH (pyenv's shim only works for the global version).
+PY312_BIN := $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12.*/bin)))
+PY312_BIN := $(or $(strip $(PY312_BIN)),$(if $(wildcard /usr/bin/python3.12),/usr/bin))
+export SAM_CLI_TELEMETRY := 0
 
-deploy: build ## sam deploy with samconfig.toml (needs AWS credentials)
-	bash local/sam.sh deploy $(DEPLOY_ARGS)
+$(SAM):
+	bash local/install_sam.sh
+
+lint-template: $(SAM) $(STAMP) ## cfn-lint and sam validate --lint
+	$(VENV)/bin/cfn-lint --regions $(REGION) -- template.yaml
+	$(SAM) validate --lint --region $(REGION)
+
+build: setup $(SAM) ## sam build (no container), into .aws-sam/
+	@test -n "$(PY312_BIN)" || { echo "sam build needs python3.12 (pyenv install 3.12 or apt-get install python3.12)" >&2; exit 1; }
+	PATH="$(PY312_BIN):$$PATH" $(SAM) build --config-env $(CONFIG_ENV)
+
+deploy: build ## sam deploy with samconfig.toml (needs AWS credentials), then run the migrations
+	$(SAM) deploy --config-env $(CONFIG_ENV)
+	$(SAM) remote invoke MigrateFunction --config-env $(CONFIG_ENV)
 
 clean-local: ## stop nothing, delete the local cloud's data (.local/)
 	rm -rf .local

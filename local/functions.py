@@ -73,7 +73,7 @@ class FunctionSpec:
 def _ref(value: Any) -> str | None:
     if isinstance(value, dict):
         if "Ref" in value:
-            return value["Ref"]
+            return str(value["Ref"]).split(".")[0]  # `!Ref Fn.Alias` (SAM's alias) names the function
         if "Fn::GetAtt" in value:
             target = value["Fn::GetAtt"]
             return (target[0] if isinstance(target, list) else str(target).split(".")[0])

@@ -11,6 +11,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT)]
+# Child processes the tests start (the local cloud, a process killed mid-invoice) import the same code.
+os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers" / "shared"), str(ROOT), os.environ.get("PYTHONPATH", "")])
 
 # Settings every test sees unless it builds its own; set before any app module is imported.
 os.environ.setdefault("ENV", "test")
@@ -22,7 +24,8 @@ os.environ.setdefault("AWS_REGION", "ap-southeast-5")
 os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-5")
 os.environ.setdefault("FERNET_KEY", "0bkZ8d0wq6N2m6kq3o3mBvYc8Hq9u1Xq2G6n4m2xY1Q=")
 
-TEST_DATABASE = "creditpilot_test"
+# One database per test session, so two sessions on one machine never drop each other's data.
+TEST_DATABASE = f"creditpilot_test_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +52,8 @@ def database_url(pg_cluster) -> str:
     apply_migrations(db)
     db.close()
     os.environ["DATABASE_URL"] = url
-    return url
+    yield url
+    pg_cluster.psql("postgres", f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

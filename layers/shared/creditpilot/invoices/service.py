@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -256,7 +257,8 @@ def _issue_for_supplier(deps: InvoiceDeps, supplier_id: int, month: str, start: 
     items = [{"description": f"{r['txn_date'].isoformat()} {r['description']}".strip()[:500], "quantity": "1",
               "unit_price": str(r["amount"])} for r in rows[:500]]
     draft = InvoiceDraft.model_validate(
-        {"layout": "itemised", "lang": lang, "bill_to_name": rows[0]["supplier_name"], "issue_date": issue_date,
+        {"layout": "itemised", "lang": lang, "bill_to_name": _printable(rows[0]["supplier_name"]),
+         "issue_date": issue_date,
          "supplier_id": supplier_id, "month": month, "items": items},
         context={"profile": deps.profile})
     ids = [int(r["id"]) for r in rows[:500]]
@@ -264,6 +266,12 @@ def _issue_for_supplier(deps: InvoiceDeps, supplier_id: int, month: str, start: 
     # transactions' invoice_id link is written in the same transaction as the invoice.
     key = "batch:" + hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:40]
     return issue_invoice(deps, draft, idempotency_key=key, transaction_ids=ids)
+
+
+def _printable(name: str) -> str:
+    """Supplier names come from imported statements; control characters must not reach a PDF."""
+    cleaned = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in name)
+    return " ".join(cleaned.split()) or "UNNAMED SUPPLIER"
 
 
 def month_archive(deps: InvoiceDeps, month: str) -> tuple[bytes | None, str | None, int]:

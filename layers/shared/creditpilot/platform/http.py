@@ -182,12 +182,14 @@ def _unprocessable(fields: dict[str, str]) -> AppError:
 
 
 def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 that says what is wrong with it."""
+    """The request body as a JSON object, or a 400 that says what is wrong with it.
+
+    JSON numbers with a fraction become Decimal, never float: `8.50` stays exactly 8.50."""
     raw = app.current_event.decoded_body
     if not raw:
         raise _malformed_json("the request needs a JSON body")
     try:
-        body = json.loads(raw)
+        body = json.loads(raw, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise _malformed_json(f"the request body is not valid JSON ({exc.msg} at position {exc.pos})") from exc
     if not isinstance(body, dict):
