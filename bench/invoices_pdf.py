@@ -33,7 +33,7 @@ def _p50_ms(doc: InvoiceDocument, font_loading: str, runs: int) -> tuple[float, 
     return statistics.median(timings), size
 
 
-def figures() -> list[dict]:
+def figures(env=None) -> list[dict]:
     profile = load_profile()
     results: list[dict] = []
     largest_kb = 0.0

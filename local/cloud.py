@@ -146,7 +146,8 @@ class LocalCloud:
 
 
 def run(port: int) -> None:
-    cloud = LocalCloud(port)
+    # A separate cluster name lets the end-to-end test run beside a developer's own `make run` data.
+    cloud = LocalCloud(port, pg_name=os.environ.get("CREDITPILOT_LOCAL_PG", "pg"))
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())

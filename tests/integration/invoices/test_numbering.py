@@ -143,12 +143,12 @@ def test_pdf_lost_from_s3_is_regenerated_with_the_same_content(deps, buckets):
 def test_database_failure_before_commit_consumes_no_number(deps, monkeypatch):
     issue_invoice(deps, draft(deps))
 
-    def failing_items(*args, **kwargs):
+    def failing_link(*args, **kwargs):
         raise DatabaseUnavailableError("the database is unreachable")
 
-    monkeypatch.setattr(service.repo, "insert_items", failing_items)
-    with pytest.raises(DatabaseUnavailableError):
-        issue_invoice(deps, draft(deps, name="LOST"))
+    monkeypatch.setattr(service.repo, "link_transactions", failing_link)
+    with pytest.raises(DatabaseUnavailableError):  # fails after the invoice row and lines were written
+        issue_invoice(deps, draft(deps, name="LOST"), transaction_ids=[None])
     monkeypatch.undo()
     assert numbers(deps.db) == ["INV-2026-0001"]
     assert issue_invoice(deps, draft(deps)).record.number == "INV-2026-0002"
@@ -156,14 +156,15 @@ def test_database_failure_before_commit_consumes_no_number(deps, monkeypatch):
 
 
 def test_statement_timeout_inside_the_transaction_rolls_the_number_back(deps, monkeypatch):
-    original = service.repo.insert_items
+    original = service.repo.insert_invoice
 
-    def slow_items(tx, *args, **kwargs):
+    def slow_after_insert(tx, *args, **kwargs):
+        written = original(tx, *args, **kwargs)
         tx.run("SET LOCAL statement_timeout = 50")
         tx.run("SELECT pg_sleep(1)")
-        return original(tx, *args, **kwargs)
+        return written
 
-    monkeypatch.setattr(service.repo, "insert_items", slow_items)
+    monkeypatch.setattr(service.repo, "insert_invoice", slow_after_insert)
     with pytest.raises(Exception, match="statement timeout|canceling statement"):
         issue_invoice(deps, draft(deps))
     monkeypatch.undo()
@@ -183,25 +184,31 @@ KILLER = textwrap.dedent("""
     db = Database.from_settings(DatabaseSettings(url=os.environ["DATABASE_URL"]))
     deps = service.InvoiceDeps(db=db, store=ObjectStore(StorageSettings()), bucket="none", exports_bucket="none",
                                profile=load_profile(), render=lambda doc: os.kill(os.getpid(), signal.SIGKILL))
-    original_items = service.repo.insert_items
+    original_items = service.repo.insert_invoice
     def die_inside_transaction(*a, **k):
         original_items(*a, **k)
         os.kill(os.getpid(), signal.SIGKILL)
+    original_assign = service.assign_invoice_number
+    def die_after_numbering(*a, **k):
+        original_assign(*a, **k)  # the number is taken and the sequence row locked: die before COMMIT
+        os.kill(os.getpid(), signal.SIGKILL)
     if point == "before_commit":
-        service.repo.insert_items = die_inside_transaction
+        service.repo.insert_invoice = die_inside_transaction
+    if point == "after_number_before_commit":
+        service.assign_invoice_number = die_after_numbering
     draft = service.draft_from({"layout": "service", "bill_to_name": "KILLED", "amount": "1.00",
                                 "description": "x", "issue_date": date(2026, 5, 5)}, deps.profile)
     service.issue_invoice(deps, draft)
 """)
 
 
-@pytest.mark.parametrize("point", ["before_commit", "after_commit_before_pdf"])
+@pytest.mark.parametrize("point", ["before_commit", "after_number_before_commit", "after_commit_before_pdf"])
 def test_killed_process_leaves_no_gap(deps, database_url, point):
     issue_invoice(deps, draft(deps))
     proc = subprocess.run([sys.executable, "-c", KILLER, point], env={**os.environ, "DATABASE_URL": database_url},
                           capture_output=True, timeout=60)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
-    expected = ["INV-2026-0001"] if point == "before_commit" else ["INV-2026-0001", "INV-2026-0002"]
+    expected = ["INV-2026-0001", "INV-2026-0002"] if point == "after_commit_before_pdf" else ["INV-2026-0001"]
     assert numbers(deps.db) == expected
     nxt = issue_invoice(deps, draft(deps)).record.number
     assert nxt == format_invoice_number(2026, len(expected) + 1)

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from creditpilot.invoices.models import InvoiceDraft, InvoiceItem, Totals
+from creditpilot.invoices.models import InvoiceDraft, Totals
 from creditpilot.platform.db import Connection, as_json
 
 
@@ -19,7 +19,7 @@ class InvoiceRecord(BaseModel):
     id: int
     number: str
     year: int
-    seq: int
+    seq: int | None  # None only inside the issuing transaction, before the number is assigned
     layout: str
     lang: str
     supplier_id: int | None
@@ -47,18 +47,23 @@ class InvoiceRecord(BaseModel):
 _COLUMNS = """id, number, year, seq, layout, lang, supplier_id, bill_to_name, issue_date, due_date, month, currency,
 subtotal, tax_rate, tax, total, status, s3_key, pdf_status, pdf_bytes, created_at"""
 
+# The invoice and all its lines in one round trip (the lines ride along as arrays).
 INSERT_INVOICE = """
-INSERT INTO invoices (number, year, seq, layout, lang, supplier_id, bill_to_name, bill_to_address,
-    bill_to_email_enc, issue_date, due_date, month, currency, subtotal, tax_rate, tax, total, notes,
-    idempotency_key, request_hash, document)
-VALUES (:number, :year, :seq, :layout, :lang, :supplier_id, :bill_to_name, :bill_to_address,
-    :bill_to_email_enc, :issue_date, :due_date, :month, :currency, :subtotal, :tax_rate, :tax, :total, :notes,
-    :idempotency_key, :request_hash, CAST(:document AS jsonb))
-RETURNING """ + _COLUMNS
-
-INSERT_ITEM = """
-INSERT INTO invoice_items (invoice_id, position, description, quantity, unit_price, amount, transaction_id)
-VALUES (:invoice_id, :position, :description, :quantity, :unit_price, :amount, :transaction_id)
+WITH invoice AS (
+    INSERT INTO invoices (number, year, seq, layout, lang, supplier_id, bill_to_name, bill_to_address,
+        bill_to_email_enc, issue_date, due_date, month, currency, subtotal, tax_rate, tax, total, notes,
+        idempotency_key, request_hash, document)
+    VALUES (:number, :year, :seq, :layout, :lang, :supplier_id, :bill_to_name, :bill_to_address,
+        :bill_to_email_enc, :issue_date, :due_date, :month, :currency, :subtotal, :tax_rate, :tax, :total, :notes,
+        :idempotency_key, :request_hash, CAST(:document AS jsonb))
+    RETURNING """ + _COLUMNS + """
+), lines AS (
+    INSERT INTO invoice_items (invoice_id, position, description, quantity, unit_price, amount, transaction_id)
+    SELECT invoice.id, line.* FROM invoice, unnest(CAST(:positions AS integer[]), CAST(:descriptions AS text[]),
+        CAST(:quantities AS numeric[]), CAST(:unit_prices AS numeric[]), CAST(:amounts AS numeric[]),
+        CAST(:transaction_ids AS bigint[])) AS line
+)
+SELECT * FROM invoice
 """
 
 BY_IDEMPOTENCY_KEY = f"SELECT {_COLUMNS}, request_hash FROM invoices WHERE idempotency_key = :key"  # noqa: S608
@@ -96,9 +101,14 @@ def _record(row: dict[str, Any]) -> InvoiceRecord:
     return InvoiceRecord(**data)
 
 
-def insert_invoice(tx: Connection, *, number: str, year: int, seq: int, draft: InvoiceDraft, totals: Totals,
+def insert_invoice(tx: Connection, *, number: str, year: int, seq: int | None, draft: InvoiceDraft, totals: Totals,
                    document: dict[str, Any], idempotency_key: str | None, request_hash: str | None,
-                   email_token: str | None) -> InvoiceRecord:
+                   email_token: str | None, transaction_ids: list[int | None] | None = None) -> InvoiceRecord:
+    """Insert the invoice with its lines; `transaction_ids` links each line to a card transaction."""
+    items = draft.items
+    links = transaction_ids or [None] * len(items)
+    if len(links) != len(items):
+        raise ValueError("one transaction id (or None) per item")
     row = tx.one(
         INSERT_INVOICE,
         number=number, year=year, seq=seq, layout=draft.layout, lang=draft.lang, supplier_id=draft.supplier_id,
@@ -107,16 +117,11 @@ def insert_invoice(tx: Connection, *, number: str, year: int, seq: int, draft: I
         month=draft.month or draft.issue_date.strftime("%Y-%m"), currency=draft.currency,
         subtotal=totals.subtotal, tax_rate=draft.tax_rate, tax=totals.tax, total=totals.total, notes=draft.notes,
         idempotency_key=idempotency_key, request_hash=request_hash, document=as_json(document),
+        positions=list(range(1, len(items) + 1)), descriptions=[i.description for i in items],
+        quantities=[i.quantity for i in items], unit_prices=[i.unit_price for i in items],
+        amounts=[i.amount for i in items], transaction_ids=links,
     )
     return _record(row)
-
-
-def insert_items(tx: Connection, invoice_id: int, items: list[InvoiceItem],
-                 transaction_ids: list[int | None] | None = None) -> None:
-    links = transaction_ids or [None] * len(items)
-    for position, (item, txn_id) in enumerate(zip(items, links, strict=True), start=1):
-        tx.run(INSERT_ITEM, invoice_id=invoice_id, position=position, description=item.description,
-               quantity=item.quantity, unit_price=item.unit_price, amount=item.amount, transaction_id=txn_id)
 
 
 def find_by_idempotency_key(conn: Connection, key: str) -> tuple[InvoiceRecord, str | None] | None:

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import unicodedata
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from creditpilot.invoices import repo
 from creditpilot.invoices.models import InvoiceDocument, InvoiceDraft, Lang, Layout, sample_draft
-from creditpilot.invoices.numbering import allocate_invoice_number
+from creditpilot.invoices.numbering import assign_invoice_number
 from creditpilot.invoices.profile import CompanyProfile
 from creditpilot.invoices.repo import InvoiceRecord
 from creditpilot.platform.crypto import FieldCipher
@@ -115,7 +116,7 @@ def issue_invoice(deps: InvoiceDeps, draft: InvoiceDraft, *, idempotency_key: st
         if replay:
             return replay
     try:
-        record = _commit_invoice(deps, draft, idempotency_key, request_hash, transaction_ids)
+        record = commit_invoice(deps, draft, idempotency_key, request_hash, transaction_ids)
     except ConflictError:
         # A concurrent request with the same key won the race; its insert rolled ours back (and our number).
         replay = _replay(deps, idempotency_key, request_hash) if idempotency_key else None
@@ -142,26 +143,29 @@ def _replay(deps: InvoiceDeps, key: str, request_hash: str) -> IssuedInvoice | N
                          replayed=True)
 
 
-def _commit_invoice(deps: InvoiceDeps, draft: InvoiceDraft, idempotency_key: str | None, request_hash: str,
-                    transaction_ids: list[int] | None) -> InvoiceRecord:
+def commit_invoice(deps: InvoiceDeps, draft: InvoiceDraft, idempotency_key: str | None, request_hash: str,
+                   transaction_ids: list[int] | None) -> InvoiceRecord:
+    """One transaction: invoice row, lines and transaction links first, the number last (see numbering)."""
     from pg8000.exceptions import DatabaseError
 
     totals = draft.totals()
     email_token = deps.cipher.encrypt(draft.bill_to_email) if (deps.cipher and draft.bill_to_email) else None
+    document = _document_snapshot(draft, deps.profile)
+    year = draft.issue_date.year
     try:
         with deps.db.transaction() as tx:
-            number, seq = allocate_invoice_number(tx, draft.issue_date.year)
-            record = repo.insert_invoice(
-                tx, number=number, year=draft.issue_date.year, seq=seq, draft=draft, totals=totals,
-                document=_document_snapshot(draft, deps.profile), idempotency_key=idempotency_key,
-                request_hash=request_hash, email_token=email_token)
-            repo.insert_items(tx, record.id, draft.items, transaction_ids)
+            pending = repo.insert_invoice(
+                tx, number=f"PENDING:{uuid.uuid4()}", year=year, seq=None, draft=draft, totals=totals,
+                document=document, idempotency_key=idempotency_key, request_hash=request_hash,
+                email_token=email_token, transaction_ids=transaction_ids)
             if transaction_ids:
-                repo.link_transactions(tx, record.id, [t for t in transaction_ids if t is not None])
+                repo.link_transactions(tx, pending.id, [t for t in transaction_ids if t is not None])
+            number, seq = assign_invoice_number(tx, pending.id, year)
     except DatabaseError as exc:
         if _is_unique_violation(exc, "invoices_idempotency_key"):
             raise ConflictError("a request with this Idempotency-Key is in progress") from exc
         raise
+    record = pending.model_copy(update={"number": number, "seq": seq})
     logger.info("invoice issued", number=record.number, total=str(record.total))
     return record
 

@@ -85,14 +85,17 @@ def whole_feed_error(message: str) -> RowError:
     return RowError(0, None, message)
 
 
+def _split_kind(entry: str) -> tuple[FeedKind, str]:
+    text = entry.strip()
+    for prefix, kind in _KIND_PREFIXES.items():
+        if text.lower().startswith(prefix):
+            return kind, text[len(prefix):].strip()
+    return "loan", text
+
+
 def parse_source(entry: str) -> FeedSource:
     """One configured entry; raises FeedError naming what is wrong with it."""
-    text = entry.strip()
-    kind: FeedKind = "loan"
-    for prefix, prefix_kind in _KIND_PREFIXES.items():
-        if text.lower().startswith(prefix):
-            kind, text = prefix_kind, text[len(prefix):].strip()
-            break
+    kind, text = _split_kind(entry)
     parts = urlsplit(text)
     if parts.scheme not in ("s3", "https", "http") or not parts.netloc:
         raise FeedError("a feed must be an s3://bucket/key or https:// URL")
@@ -111,8 +114,9 @@ def configured_sources(entries: Iterable[str]) -> list[FeedSource | SourceReport
         try:
             out.append(parse_source(entry))
         except FeedError as exc:
-            label = FeedSource("loan", entry.strip(), "json").label
-            out.append(SourceReport(label, "loan", "failed", errors=[whole_feed_error(str(exc))]))
+            kind, url = _split_kind(entry)
+            label = FeedSource(kind, url, "json").label
+            out.append(SourceReport(label, kind, "failed", errors=[whole_feed_error(str(exc))]))
     return out
 
 
@@ -165,9 +169,8 @@ class _SafeRedirects(urllib.request.HTTPRedirectHandler):
 
 def _fetch_http(url: str, *, allow_plain_http: bool, timeout: float, max_bytes: int) -> bytes:
     opener = urllib.request.build_opener(_SafeRedirects(allow_plain_http))
-    request = urllib.request.Request(  # noqa: S310 - scheme checked: https, or http in local/test
-        url, headers={"User-Agent": "CreditPilot-rates-refresh/1", "Accept": "application/json, text/csv, */*"}
-    )
+    headers = {"User-Agent": "CreditPilot-rates-refresh/1", "Accept": "application/json, text/csv, */*"}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - https, or http in local/test only
     deadline = time.monotonic() + timeout
     try:
         with opener.open(request, timeout=timeout) as response:
@@ -208,7 +211,8 @@ def authorise_refresh(configured: SecretStr | None, presented: str | None) -> No
     """The manual refresh hook: disabled (403) while LOANS_REFRESH_KEY is unset; otherwise the header
     must equal it, compared in constant time (401 when missing or wrong)."""
     if configured is None or not configured.get_secret_value():
-        raise ForbiddenError("rate refresh is disabled: LOANS_REFRESH_KEY is not set", code="refresh_disabled")
+        raise ForbiddenError("rate refresh is disabled: LOANS_REFRESH_KEY is not set",
+                             code="refresh_disabled")
     expected = configured.get_secret_value().encode("utf-8")
     given = (presented or "").encode("utf-8")
     if not presented or not hmac.compare_digest(expected, given):

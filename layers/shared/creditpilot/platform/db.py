@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -28,6 +29,10 @@ from creditpilot.platform.config import DatabaseSettings
 from creditpilot.platform.errors import ConfigError, DatabaseUnavailableError
 
 Row = dict[str, Any]
+
+# pg8000 re-parses a statement's `:name` placeholders on every run, character by character in Python —
+# the largest cost of a short transaction. Our SQL is a fixed set of module constants, so parse each once.
+_to_statement = lru_cache(maxsize=1024)(pg8000.native.to_statement)
 
 
 @dataclass(frozen=True)
@@ -93,20 +98,24 @@ class Connection:
 
     def run(self, sql: str, **params: Any) -> list[Row]:
         try:
-            rows = self.raw.run(sql, **params)
+            if params:
+                statement, make_values = _to_statement(sql)
+                context = self.raw.execute_unnamed(statement, make_values(params), oids=())
+            else:
+                context = self.raw.execute_simple(sql)
         except InterfaceError as exc:
             self.broken = True
             raise DatabaseUnavailableError("the database is unreachable") from exc
-        columns = [col["name"] for col in (self.raw.columns or [])]
-        return [dict(zip(columns, row, strict=True)) for row in rows or []]
+        columns = [col["name"] for col in (context.columns or [])]
+        return [dict(zip(columns, row, strict=True)) for row in context.rows or []]
 
     def one(self, sql: str, **params: Any) -> Row | None:
         rows = self.run(sql, **params)
         return rows[0] if rows else None
 
     def scalar(self, sql: str, **params: Any) -> Any:
-        row = self.raw.run(sql, **params)
-        return row[0][0] if row else None
+        rows = self.run(sql, **params)
+        return next(iter(rows[0].values())) if rows else None
 
     def close(self) -> None:
         try:
@@ -124,7 +133,8 @@ def open_connection(params: ConnectParams) -> Connection:
             port=params.port,
             database=params.database,
             timeout=params.timeout,
-            ssl_context=ssl.create_default_context() if params.ssl else None,
+            # False, not None: None makes pg8000 build a default SSL context (~30 ms) and try TLS anyway.
+            ssl_context=ssl.create_default_context() if params.ssl else False,
             application_name="creditpilot",
         )
     except (InterfaceError, OSError) as exc:

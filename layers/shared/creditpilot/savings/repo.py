@@ -19,9 +19,11 @@ SAVINGS_FIELDS = (
 _ORDER = "ORDER BY kind, rate DESC, bank, product, tenure_months NULLS FIRST"
 
 ACTIVE_SAVINGS = f"SELECT {SAVINGS_FIELDS} FROM savings_products WHERE active {_ORDER}"
-ACTIVE_SAVINGS_OF_KIND = f"SELECT {SAVINGS_FIELDS} FROM savings_products WHERE active AND kind = :kind {_ORDER}"
-ACTIVE_BY_ID = f"SELECT product_key, {SAVINGS_FIELDS} FROM savings_products WHERE active AND id = :id"
-ACTIVE_BY_KEY = f"SELECT product_key, {SAVINGS_FIELDS} FROM savings_products WHERE active AND product_key = :key"
+ACTIVE_SAVINGS_OF_KIND = (
+    f"SELECT {SAVINGS_FIELDS} FROM savings_products WHERE active AND kind = :kind {_ORDER}"
+)
+ACTIVE_BY_ID = f"SELECT {SAVINGS_FIELDS} FROM savings_products WHERE active AND id = :id"
+ACTIVE_BY_KEY = f"SELECT {SAVINGS_FIELDS} FROM savings_products WHERE active AND product_key = :key"
 SAVINGS_BY_KEYS = f"""
 SELECT product_key, active, {SAVINGS_FIELDS} FROM savings_products
 WHERE product_key = ANY(CAST(:keys AS text[])) FOR UPDATE

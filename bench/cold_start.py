@@ -1,0 +1,84 @@
+"""Cold start of every function: a fresh interpreter that imports the function and serves its first
+event (`events/<name>.json`), as a ratio to a minimal function importing only Powertools Logger and
+boto3, measured in the same run. Target ≤ 1.3."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from local.functions import Template
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 1.3
+
+CHILD = r"""
+import importlib.util, json, sys, uuid
+sys.path[:0] = [{layer!r}, {root!r}]
+class Context:
+    function_name = "bench"; memory_limit_in_mb = 512; function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:local:000000000000:function:bench"
+    aws_request_id = str(uuid.uuid4())
+    def get_remaining_time_in_millis(self): return 10000
+spec = importlib.util.spec_from_file_location({module!r}, {path!r})
+module = importlib.util.module_from_spec(spec); sys.modules[{module!r}] = module; spec.loader.exec_module(module)
+with open({event!r}, encoding="utf-8") as fh:
+    event = json.load(fh)
+result = module.lambda_handler(event, Context())
+status = result.get("statusCode", 200) if isinstance(result, dict) else 200
+sys.exit(0 if status < 500 else 3)
+"""
+
+BASELINE = """
+from aws_lambda_powertools import Logger
+import boto3
+logger = Logger(service="baseline")
+def lambda_handler(event, context):
+    logger.info("hello")
+    return {"statusCode": 200, "body": "{}"}
+lambda_handler({}, None)
+"""
+
+
+def _event_for(short_name: str) -> Path | None:
+    exact = ROOT / "events" / f"{short_name}.json"
+    if exact.exists():
+        return exact
+    candidates = sorted((ROOT / "events").glob(f"{short_name}_*.json"))
+    return candidates[0] if candidates else None
+
+
+def _wall_ms(code: str, env: dict[str, str], runs: int) -> tuple[float, int]:
+    timings, failures = [], 0
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True)
+        timings.append((time.perf_counter() - started) * 1000)
+        failures += proc.returncode != 0
+        if proc.returncode not in (0,):
+            sys.stderr.write(proc.stderr.decode()[-800:])
+    return statistics.median(timings), failures
+
+
+def figures(env) -> list[dict]:
+    runs = 3 if env.quick else 7
+    child_env = {**os.environ, **env.env, "POWERTOOLS_LOG_LEVEL": "ERROR"}
+    baseline, _ = _wall_ms(BASELINE, child_env, runs)
+    results = [{"name": "cold start: minimal function (Logger + boto3)", "value": round(baseline, 1), "unit": "ms",
+                "target": None, "better": "lower"}]
+    for spec in Template().functions().values():
+        event = _event_for(spec.short_name)
+        if event is None:
+            continue
+        code = CHILD.format(layer=str(ROOT / "layers" / "shared"), root=str(ROOT), module=spec.module_name,
+                            path=str(spec.code_dir / "app.py"), event=str(event))
+        elapsed, failures = _wall_ms(code, child_env, runs)
+        results.append({"name": f"cold start ratio: {spec.short_name} ({event.name})",
+                        "value": round(elapsed / baseline, 3), "unit": "x", "target": TARGET_RATIO, "better": "lower",
+                        "reference": round(baseline, 1), "detail": {"ms": round(elapsed, 1), "failed_runs": failures}})
+    return results

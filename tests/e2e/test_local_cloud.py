@@ -1,0 +1,115 @@
+"""`make run`'s stack, started as a user would, driven over real HTTP on loopback."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from local import pg
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
+
+
+def call(url, *, data=None, token=None, cookie=None, method=None):
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if cookie:
+        headers["Cookie"] = cookie
+    request = urllib.request.Request(url, data=json.dumps(data).encode() if data is not None else None,
+                                     headers=headers, method=method)
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=15) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+@pytest.fixture(scope="module")
+def stack():
+    port = pg.free_port()
+    env = {**os.environ, "PORT": str(port), "CREDITPILOT_LOCAL_PG": "pg-e2e", "DEV_PASSWORD": "E2e-Password-42"}
+    for name in ("DATABASE_URL", "AWS_ENDPOINT_URL", "ENV"):
+        env.pop(name, None)
+    proc = subprocess.Popen([sys.executable, "-m", "local.cloud", "run", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    banner = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        banner.append(line)
+        if "Press Ctrl-C to stop" in line:
+            break
+        if proc.poll() is not None:
+            pytest.fail("local cloud exited early:\n" + "".join(banner))
+    else:
+        proc.kill()
+        pytest.fail("local cloud did not come up within 90 s:\n" + "".join(banner))
+    yield {"base": base, "proc": proc, "banner": "".join(banner)}
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+
+
+def test_banner_prints_the_url_and_the_demo_login(stack):
+    assert f"{stack['base']}/login" in stack["banner"]
+    assert "demo@creditpilot.local / E2e-Password-42" in stack["banner"]
+
+
+def test_health_is_public_and_healthy_with_the_database_ok(stack):
+    status, _, body = call(f"{stack['base']}/health")
+    assert status == 200
+    assert json.loads(body)["database"] == "ok" and json.loads(body)["status"] == "healthy"
+
+
+def test_api_routes_need_a_login_and_pages_redirect_to_it(stack):
+    status, _, body = call(f"{stack['base']}/stats")
+    assert status == 401 and json.loads(body)["error"] == "unauthorized"
+    status, headers, _ = call(f"{stack['base']}/")
+    assert status == 302 and headers["Location"].startswith("/login")
+
+
+def test_demo_user_logs_in_and_reads_stats_with_bearer_and_with_cookie(stack):
+    status, headers, body = call(f"{stack['base']}/auth/login",
+                                 data={"email": "demo@creditpilot.local", "password": "E2e-Password-42"})
+    assert status == 200
+    token = json.loads(body)["token"]
+    cookie = headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # plain-HTTP localhost
+    status, _, body = call(f"{stack['base']}/stats", token=token)
+    stats = json.loads(body)
+    assert status == 200 and stats["tables"]["suppliers"] >= 6  # demo data seeded
+    status, _, _ = call(f"{stack['base']}/stats", cookie=cookie.split(";")[0])
+    assert status == 200
+
+
+def test_wrong_password_is_401_not_500(stack):
+    status, _, body = call(f"{stack['base']}/auth/login",
+                           data={"email": "demo@creditpilot.local", "password": "wrong-password"})
+    assert status == 401 and json.loads(body)["error"] == "invalid_credentials"
+
+
+def test_ctrl_c_stops_every_process_it_started(stack):
+    proc = stack["proc"]
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert children, "the moto server should be a child of the local cloud"
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(30) == 0
+    assert not pg.cluster("pg-e2e").running()
+    for pid in children:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
