@@ -36,6 +36,7 @@ class BenchEnvironment:
             "SNAPSHOTS_BUCKET": "bench-exports",
             "POWERTOOLS_LOG_LEVEL": "ERROR",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",  # as template.yaml sets for every function
         }
         os.environ.update(self.env)
         import boto3

@@ -111,6 +111,7 @@ class Settings(_Part):
     loans_refresh_key: SecretStr | None = None
     loans_feeds: tuple[str, ...] = ()
     ocr_provider: OcrProvider = "demo"
+    textract_region: str | None = None
     db: DatabaseSettings = DatabaseSettings()
     storage: StorageSettings = StorageSettings()
     auth: AuthSettings = AuthSettings()
@@ -158,6 +159,7 @@ ENV_MAP: dict[str, tuple[str | None, str]] = {
     "LOANS_REFRESH_KEY": (None, "loans_refresh_key"),
     "LOANS_FEEDS": (None, "loans_feeds"),
     "OCR_PROVIDER": (None, "ocr_provider"),
+    "TEXTRACT_REGION": (None, "textract_region"),
     "DATABASE_URL": ("db", "url"),
     "DB_HOST": ("db", "host"),
     "DB_PORT": ("db", "port"),
