@@ -205,7 +205,7 @@ def _rows(offers: list[RankedProduct]) -> str:
         out.append(
             f'<tr data-bank="{e(offer.bank)}" data-instalment="{offer.monthly_instalment:.2f}">'
             f'<td class="num">{rank}</td><td>{e(offer.bank)}</td><td>{e(offer.product)}{demo}</td>'
-            f"<td>{e(offer.rate_type)}</td><td class=num>{flat}</td>"
+            f'<td>{e(offer.rate_type)}</td><td class="num">{flat}</td>'
             f'<td class="num">{offer.effective_rate:.2f}%</td>'
             f'<td class="num">{_rm(offer.monthly_instalment)}</td>'
             f'<td class="num">{_rm(offer.total_interest)}</td>'

@@ -165,10 +165,10 @@ def test_a_feed_whose_every_row_is_wrong_fails_and_changes_nothing(configure, s3
 
 def test_a_missing_object_or_bad_entry_fails_alone_while_the_other_feeds_apply(configure, s3, db):
     good = put(s3, "feeds/savings.csv", (
-        "bank,product,kind,rate,compounding,tenure_months,min_deposit,pidm_insured\n"
-        "Feed Bank,Super FD,fixed_deposit,3.10,simple,12,1000,true\n"
-        "Feed Bank,Saver,savings,1.25,monthly,,10,true\n"
-    ).encode())
+        b"bank,product,kind,rate,compounding,tenure_months,min_deposit,pidm_insured\n"
+        b"Feed Bank,Super FD,fixed_deposit,3.10,simple,12,1000,true\n"
+        b"Feed Bank,Saver,savings,1.25,monthly,,10,true\n"
+    ))
     loans = configure(f"s3://{BUCKET}/feeds/nothing-here.json", "savings=" + good, "ftp://host/x.json",
                       "loan=s3://bucket/no-extension")
 

@@ -111,3 +111,18 @@ def test_signed_out_visitor_of_a_page_is_redirected_to_login():
     response = call(build([]), api_event("GET", "/x/page", groups=None))
     assert response["statusCode"] == 302
     assert header(response, "Location") == "/login?next=/x/page"
+
+
+def test_absurd_json_is_a_400_not_a_crash():
+    app = build([])
+    huge_number = b'{"amount": ' + b"9" * 5000 + b', "payee": "x"}'
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for raw in (huge_number, deep):
+        assert call(app, api_event("POST", "/manual", raw_body=raw))["statusCode"] == 400
+
+
+def test_field_errors_keep_list_positions():
+    from creditpilot.platform.http import validation_fields
+
+    fields = validation_fields([{"loc": ("body", "items", 2, "unit_price"), "msg": "must be positive"}])
+    assert fields == {"items.2.unit_price": "must be positive"}

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import hmac
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.client import HTTPException
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -155,20 +152,23 @@ def _fetch_s3(store: ObjectStore | None, bucket: str, key: str, max_bytes: int) 
     return data
 
 
-class _SafeRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to https (or to http where plain http is allowed): no silent downgrade."""
-
-    def __init__(self, allow_plain_http: bool):
-        self.allowed = ("https", "http") if allow_plain_http else ("https",)
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
-        if urlsplit(newurl).scheme not in self.allowed:
-            raise FeedUnavailable("feed redirected to a URL that is not https")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
 def _fetch_http(url: str, *, allow_plain_http: bool, timeout: float, max_bytes: int) -> bytes:
-    opener = urllib.request.build_opener(_SafeRedirects(allow_plain_http))
+    # Imported here: only the refresh needs urllib's HTTP stack, and the pages' cold start should not pay.
+    import urllib.error
+    import urllib.request
+    from http.client import HTTPException
+
+    allowed = ("https", "http") if allow_plain_http else ("https",)
+
+    class SafeRedirects(urllib.request.HTTPRedirectHandler):
+        """Follow redirects only to https (or to http where plain http is allowed): no silent downgrade."""
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+            if urlsplit(newurl).scheme not in allowed:
+                raise FeedUnavailable("feed redirected to a URL that is not https")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    opener = urllib.request.build_opener(SafeRedirects())
     headers = {"User-Agent": "CreditPilot-rates-refresh/1", "Accept": "application/json, text/csv, */*"}
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - https, or http in local/test only
     deadline = time.monotonic() + timeout

@@ -90,7 +90,8 @@ def file_response(data: bytes, content_type: str, filename: str, *, inline: bool
 
 
 def _field_name(loc: tuple | list) -> str:
-    parts = [str(p) for p in loc if not isinstance(p, int)]
+    """`("body", "items", 0, "unit_price")` -> `items.0.unit_price`: list positions say which line."""
+    parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header", "headers", "cookie"):
         parts = parts[1:]
     return ".".join(parts) or "body"
@@ -192,6 +193,8 @@ def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
         body = json.loads(raw, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise _malformed_json(f"the request body is not valid JSON ({exc.msg} at position {exc.pos})") from exc
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit integer, or nesting thousands deep
+        raise _malformed_json("the request body is too large or too deeply nested to read") from exc
     if not isinstance(body, dict):
         raise _malformed_json("the request body must be a JSON object")
     return body
