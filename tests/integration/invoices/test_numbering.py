@@ -156,7 +156,7 @@ def test_database_failure_before_commit_consumes_no_number(deps, monkeypatch):
 
 
 def test_statement_timeout_inside_the_transaction_rolls_the_number_back(deps, monkeypatch):
-    original = service.repo.insert_invoice
+    original = service.repo.insert_lines
 
     def slow_after_insert(tx, *args, **kwargs):
         written = original(tx, *args, **kwargs)
@@ -164,7 +164,7 @@ def test_statement_timeout_inside_the_transaction_rolls_the_number_back(deps, mo
         tx.run("SELECT pg_sleep(1)")
         return written
 
-    monkeypatch.setattr(service.repo, "insert_invoice", slow_after_insert)
+    monkeypatch.setattr(service.repo, "insert_lines", slow_after_insert)
     with pytest.raises(Exception, match="statement timeout|canceling statement"):
         issue_invoice(deps, draft(deps))
     monkeypatch.undo()
@@ -184,18 +184,18 @@ KILLER = textwrap.dedent("""
     db = Database.from_settings(DatabaseSettings(url=os.environ["DATABASE_URL"]))
     deps = service.InvoiceDeps(db=db, store=ObjectStore(StorageSettings()), bucket="none", exports_bucket="none",
                                profile=load_profile(), render=lambda doc: os.kill(os.getpid(), signal.SIGKILL))
-    original_items = service.repo.insert_invoice
+    original_items = service.repo.insert_lines
     def die_inside_transaction(*a, **k):
         original_items(*a, **k)
         os.kill(os.getpid(), signal.SIGKILL)
-    original_assign = service.assign_invoice_number
+    original_numbered = service.repo.insert_numbered_invoice
     def die_after_numbering(*a, **k):
-        original_assign(*a, **k)  # the number is taken and the sequence row locked: die before COMMIT
+        original_numbered(*a, **k)  # the number is taken and the sequence row locked: die before COMMIT
         os.kill(os.getpid(), signal.SIGKILL)
     if point == "before_commit":
-        service.repo.insert_invoice = die_inside_transaction
+        service.repo.insert_lines = die_inside_transaction
     if point == "after_number_before_commit":
-        service.assign_invoice_number = die_after_numbering
+        service.repo.insert_numbered_invoice = die_after_numbering
     draft = service.draft_from({"layout": "service", "bill_to_name": "KILLED", "amount": "1.00",
                                 "description": "x", "issue_date": date(2026, 5, 5)}, deps.profile)
     service.issue_invoice(deps, draft)
@@ -222,3 +222,18 @@ def test_money_is_exact_decimal_in_the_database(deps):
     issued = issue_invoice(deps, draft(deps, amount="8.50", tax_rate="0.06"))
     assert issued.record.subtotal == Decimal("8.50") and issued.record.tax == Decimal("0.51")
     assert issued.record.total == Decimal("9.01")
+
+
+def test_failure_at_commit_itself_gives_the_number_back(deps, monkeypatch):
+    original = service.repo.insert_numbered_invoice
+
+    def orphan_lines(tx, **kwargs):  # the lines' deferred foreign key now fails at COMMIT
+        return original(tx, **{**kwargs, "invoice_id": kwargs["invoice_id"] + 1_000_000})
+
+    monkeypatch.setattr(service.repo, "insert_numbered_invoice", orphan_lines)
+    with pytest.raises(Exception, match="foreign key"):
+        issue_invoice(deps, draft(deps))
+    monkeypatch.undo()
+    assert numbers(deps.db) == []
+    assert issue_invoice(deps, draft(deps)).record.number == "INV-2026-0001"
+    assert_gapless(deps.db)

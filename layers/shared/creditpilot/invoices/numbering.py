@@ -2,9 +2,9 @@
 
 The number is allocated inside the transaction that inserts the invoice: the sequence row is created or
 bumped by an `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which row-locks it until commit, so a
-rollback (any failure before commit, a killed process, a timeout) gives the number back. It is the last
-statement before COMMIT — the invoice row and its lines are already written — so concurrent issuers
-queue on the lock for one statement and the commit, not for the whole invoice.
+rollback (any failure before commit, a killed process, a timeout) gives the number back. The invoice row
+is inserted by that same statement, the last one before COMMIT — its lines are already written — so
+concurrent issuers queue on the lock for one statement and the commit, not for the whole invoice.
 """
 
 from __future__ import annotations
@@ -32,28 +32,14 @@ def parse_invoice_number(number: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-# Same text as format_invoice_number (check_invoice_numbers verifies the two agree on every row).
-ASSIGN_NUMBER = """
-WITH allocated AS (""" + ALLOCATE_NUMBER + """)
-UPDATE invoices SET seq = allocated.last_number,
-    number = 'INV-' || lpad(invoices.year::text, 4, '0') || '-'
-             || lpad(allocated.last_number::text, greatest(4, length(allocated.last_number::text)), '0')
-FROM allocated WHERE invoices.id = :invoice_id
-RETURNING invoices.number, invoices.seq
-"""
+# The number's text in SQL; the same as format_invoice_number (check_invoice_numbers compares them).
+NUMBER_TEXT_SQL = """'INV-' || lpad(CAST(:year AS integer)::text, 4, '0') || '-'
+    || lpad(allocated.last_number::text, greatest(4, length(allocated.last_number::text)), '0')"""
 
 
 def allocate_invoice_number(tx: Connection, year: int) -> tuple[str, int]:
     seq = int(tx.scalar(ALLOCATE_NUMBER, year=year))
     return format_invoice_number(year, seq), seq
-
-
-def assign_invoice_number(tx: Connection, invoice_id: int, year: int) -> tuple[str, int]:
-    """Take the year's next number for an inserted invoice: call it last, right before commit."""
-    row = tx.one(ASSIGN_NUMBER, year=year, invoice_id=invoice_id)
-    if row is None:
-        raise LookupError(f"invoice {invoice_id} vanished before it was numbered")
-    return row["number"], int(row["seq"])
 
 
 NUMBERS_BY_YEAR = "SELECT year, seq, number FROM invoices ORDER BY year, seq"
@@ -76,9 +62,6 @@ def check_invoice_numbers(conn: Connection) -> NumberCheck:
     by_year: dict[int, list[int]] = {}
     seen: set[str] = set()
     for row in conn.run(NUMBERS_BY_YEAR):
-        if row["seq"] is None:
-            problems.append(f"invoice {row['number']} was committed without a number")
-            continue
         if row["number"] in seen:
             problems.append(f"duplicate number {row['number']}")
         seen.add(row["number"])

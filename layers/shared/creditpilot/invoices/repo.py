@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from creditpilot.invoices.models import InvoiceDraft, Totals
+from creditpilot.invoices.numbering import ALLOCATE_NUMBER, NUMBER_TEXT_SQL
 from creditpilot.platform.db import Connection, as_json
 
 
@@ -19,7 +20,7 @@ class InvoiceRecord(BaseModel):
     id: int
     number: str
     year: int
-    seq: int | None  # None only inside the issuing transaction, before the number is assigned
+    seq: int
     layout: str
     lang: str
     supplier_id: int | None
@@ -47,23 +48,27 @@ class InvoiceRecord(BaseModel):
 _COLUMNS = """id, number, year, seq, layout, lang, supplier_id, bill_to_name, issue_date, due_date, month, currency,
 subtotal, tax_rate, tax, total, status, s3_key, pdf_status, pdf_bytes, created_at"""
 
-# The invoice and all its lines in one round trip (the lines ride along as arrays).
-INSERT_INVOICE = """
-WITH invoice AS (
-    INSERT INTO invoices (number, year, seq, layout, lang, supplier_id, bill_to_name, bill_to_address,
-        bill_to_email_enc, issue_date, due_date, month, currency, subtotal, tax_rate, tax, total, notes,
-        idempotency_key, request_hash, document)
-    VALUES (:number, :year, :seq, :layout, :lang, :supplier_id, :bill_to_name, :bill_to_address,
-        :bill_to_email_enc, :issue_date, :due_date, :month, :currency, :subtotal, :tax_rate, :tax, :total, :notes,
-        :idempotency_key, :request_hash, CAST(:document AS jsonb))
-    RETURNING """ + _COLUMNS + """
-), lines AS (
-    INSERT INTO invoice_items (invoice_id, position, description, quantity, unit_price, amount, transaction_id)
-    SELECT invoice.id, line.* FROM invoice, unnest(CAST(:positions AS integer[]), CAST(:descriptions AS text[]),
-        CAST(:quantities AS numeric[]), CAST(:unit_prices AS numeric[]), CAST(:amounts AS numeric[]),
-        CAST(:transaction_ids AS bigint[])) AS line
-)
-SELECT * FROM invoice
+# Lines first, under an invoice id drawn in advance (the foreign key is checked at COMMIT).
+INSERT_LINES = """
+WITH new_invoice AS (SELECT nextval(pg_get_serial_sequence('invoices', 'id')) AS id)
+INSERT INTO invoice_items (invoice_id, position, description, quantity, unit_price, amount, transaction_id)
+SELECT new_invoice.id, line.* FROM new_invoice, unnest(CAST(:positions AS integer[]),
+    CAST(:descriptions AS text[]), CAST(:quantities AS numeric[]), CAST(:unit_prices AS numeric[]),
+    CAST(:amounts AS numeric[]), CAST(:transaction_ids AS bigint[])) AS line
+RETURNING invoice_id
+"""
+
+# Then the number and the invoice row in one statement: the sequence row stays locked from here to COMMIT.
+INSERT_NUMBERED_INVOICE = """
+WITH allocated AS (""" + ALLOCATE_NUMBER + """)
+INSERT INTO invoices (id, number, year, seq, layout, lang, supplier_id, bill_to_name, bill_to_address,
+    bill_to_email_enc, issue_date, due_date, month, currency, subtotal, tax_rate, tax, total, notes,
+    idempotency_key, request_hash, document)
+SELECT :invoice_id, """ + NUMBER_TEXT_SQL + """, :year, allocated.last_number, :layout, :lang, :supplier_id,
+    :bill_to_name, :bill_to_address, :bill_to_email_enc, :issue_date, :due_date, :month, :currency, :subtotal,
+    :tax_rate, :tax, :total, :notes, :idempotency_key, :request_hash, CAST(:document AS jsonb)
+FROM allocated
+RETURNING """ + _COLUMNS + """
 """
 
 BY_IDEMPOTENCY_KEY = f"SELECT {_COLUMNS}, request_hash FROM invoices WHERE idempotency_key = :key"  # noqa: S608
@@ -101,25 +106,30 @@ def _record(row: dict[str, Any]) -> InvoiceRecord:
     return InvoiceRecord(**data)
 
 
-def insert_invoice(tx: Connection, *, number: str, year: int, seq: int | None, draft: InvoiceDraft, totals: Totals,
-                   document: dict[str, Any], idempotency_key: str | None, request_hash: str | None,
-                   email_token: str | None, transaction_ids: list[int | None] | None = None) -> InvoiceRecord:
-    """Insert the invoice with its lines; `transaction_ids` links each line to a card transaction."""
+def insert_lines(tx: Connection, draft: InvoiceDraft, transaction_ids: list[int | None] | None = None) -> int:
+    """Write the draft's lines under a new invoice id and return that id (not yet an invoice)."""
     items = draft.items
     links = transaction_ids or [None] * len(items)
     if len(links) != len(items):
         raise ValueError("one transaction id (or None) per item")
+    rows = tx.run(INSERT_LINES, positions=list(range(1, len(items) + 1)), descriptions=[i.description for i in items],
+                  quantities=[i.quantity for i in items], unit_prices=[i.unit_price for i in items],
+                  amounts=[i.amount for i in items], transaction_ids=links)
+    return int(rows[0]["invoice_id"])
+
+
+def insert_numbered_invoice(tx: Connection, *, invoice_id: int, draft: InvoiceDraft, totals: Totals,
+                            document: dict[str, Any], idempotency_key: str | None, request_hash: str | None,
+                            email_token: str | None) -> InvoiceRecord:
+    """Take the year's next number and insert the invoice under it. Call it last before COMMIT."""
     row = tx.one(
-        INSERT_INVOICE,
-        number=number, year=year, seq=seq, layout=draft.layout, lang=draft.lang, supplier_id=draft.supplier_id,
-        bill_to_name=draft.bill_to_name, bill_to_address=draft.bill_to_address, bill_to_email_enc=email_token,
-        issue_date=draft.issue_date, due_date=draft.due_date,
+        INSERT_NUMBERED_INVOICE,
+        invoice_id=invoice_id, year=draft.issue_date.year, layout=draft.layout, lang=draft.lang,
+        supplier_id=draft.supplier_id, bill_to_name=draft.bill_to_name, bill_to_address=draft.bill_to_address,
+        bill_to_email_enc=email_token, issue_date=draft.issue_date, due_date=draft.due_date,
         month=draft.month or draft.issue_date.strftime("%Y-%m"), currency=draft.currency,
         subtotal=totals.subtotal, tax_rate=draft.tax_rate, tax=totals.tax, total=totals.total, notes=draft.notes,
         idempotency_key=idempotency_key, request_hash=request_hash, document=as_json(document),
-        positions=list(range(1, len(items) + 1)), descriptions=[i.description for i in items],
-        quantities=[i.quantity for i in items], unit_prices=[i.unit_price for i in items],
-        amounts=[i.amount for i in items], transaction_ids=links,
     )
     return _record(row)
 

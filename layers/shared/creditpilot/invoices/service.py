@@ -17,7 +17,6 @@ import io
 import json
 import re
 import unicodedata
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +26,6 @@ from pydantic import BaseModel, ConfigDict
 
 from creditpilot.invoices import repo
 from creditpilot.invoices.models import InvoiceDocument, InvoiceDraft, Lang, Layout, sample_draft
-from creditpilot.invoices.numbering import assign_invoice_number
 from creditpilot.invoices.profile import CompanyProfile
 from creditpilot.invoices.repo import InvoiceRecord
 from creditpilot.platform.crypto import FieldCipher
@@ -145,27 +143,24 @@ def _replay(deps: InvoiceDeps, key: str, request_hash: str) -> IssuedInvoice | N
 
 def commit_invoice(deps: InvoiceDeps, draft: InvoiceDraft, idempotency_key: str | None, request_hash: str,
                    transaction_ids: list[int] | None) -> InvoiceRecord:
-    """One transaction: invoice row, lines and transaction links first, the number last (see numbering)."""
+    """One transaction: lines and transaction links first, then number + invoice row (see numbering)."""
     from pg8000.exceptions import DatabaseError
 
     totals = draft.totals()
     email_token = deps.cipher.encrypt(draft.bill_to_email) if (deps.cipher and draft.bill_to_email) else None
     document = _document_snapshot(draft, deps.profile)
-    year = draft.issue_date.year
     try:
         with deps.db.transaction() as tx:
-            pending = repo.insert_invoice(
-                tx, number=f"PENDING:{uuid.uuid4()}", year=year, seq=None, draft=draft, totals=totals,
-                document=document, idempotency_key=idempotency_key, request_hash=request_hash,
-                email_token=email_token, transaction_ids=transaction_ids)
+            invoice_id = repo.insert_lines(tx, draft, transaction_ids)
             if transaction_ids:
-                repo.link_transactions(tx, pending.id, [t for t in transaction_ids if t is not None])
-            number, seq = assign_invoice_number(tx, pending.id, year)
+                repo.link_transactions(tx, invoice_id, [t for t in transaction_ids if t is not None])
+            record = repo.insert_numbered_invoice(
+                tx, invoice_id=invoice_id, draft=draft, totals=totals, document=document,
+                idempotency_key=idempotency_key, request_hash=request_hash, email_token=email_token)
     except DatabaseError as exc:
         if _is_unique_violation(exc, "invoices_idempotency_key"):
             raise ConflictError("a request with this Idempotency-Key is in progress") from exc
         raise
-    record = pending.model_copy(update={"number": number, "seq": seq})
     logger.info("invoice issued", number=record.number, total=str(record.total))
     return record
 

@@ -1,7 +1,12 @@
--- The invoice row and its lines are written before the number is taken, so the invoice_sequences row
--- stays locked only for the final UPDATE and the COMMIT. Until then the row carries a PENDING: marker
--- that no committed row can keep (the UPDATE that assigns the number runs in the same transaction).
-ALTER TABLE invoices ALTER COLUMN seq DROP NOT NULL;
-ALTER TABLE invoices ADD CONSTRAINT invoices_number_shape CHECK (
-    (seq IS NOT NULL AND number ~ '^INV-[0-9]{4}-[0-9]{4,}$')
-    OR (seq IS NULL AND number LIKE 'PENDING:%'));
+-- Issuing writes the lines (and links card transactions) before the invoice row, so the row that
+-- takes the number — locking the year's invoice_sequences row until COMMIT — is the last statement.
+-- The foreign keys pointing at invoices are checked at COMMIT for that.
+ALTER TABLE invoice_items
+    DROP CONSTRAINT invoice_items_invoice_id_fkey,
+    ADD CONSTRAINT invoice_items_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES invoices (id)
+        ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE supplier_transactions
+    DROP CONSTRAINT supplier_transactions_invoice_fk,
+    ADD CONSTRAINT supplier_transactions_invoice_fk FOREIGN KEY (invoice_id) REFERENCES invoices (id)
+        DEFERRABLE INITIALLY DEFERRED;
+ALTER TABLE invoices ADD CONSTRAINT invoices_number_shape CHECK (number ~ '^INV-[0-9]{4}-[0-9]{4,}$');
