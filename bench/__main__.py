@@ -29,7 +29,11 @@ SUITES = ("cold_start", "platform_warm", "invoices_pdf", "invoices_db", "loans")
 def _meets(figure: dict) -> bool:
     if figure.get("target") is None:
         return True
-    return figure["value"] <= figure["target"] if figure["better"] == "lower" else figure["value"] >= figure["target"]
+    return (
+        figure["value"] <= figure["target"]
+        if figure["better"] == "lower"
+        else figure["value"] >= figure["target"]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,8 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     wanted = args.only.split(",") if args.only else list(SUITES)
     # Read compiled code, as Lambda reads the layer's .pyc files, so the figures are not compile time.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "layers" / "shared"), str(ROOT / "functions")],
-                   check=False)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(ROOT / "layers" / "shared"), str(ROOT / "functions")],
+        check=False,
+    )
     started = time.monotonic()
     figures: list[dict] = []
     with environment.BenchEnvironment(quick=args.quick) as env:
@@ -52,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
                 figure["meets"] = _meets(figure)
                 figures.append(figure)
             print(f"[{suite}: {time.monotonic() - suite_started:.1f} s]", file=sys.stderr)
-    report = {"figures": figures, "seconds": round(time.monotonic() - started, 1),
-              "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    report = {
+        "figures": figures,
+        "seconds": round(time.monotonic() - started, 1),
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+    }
     (ROOT / "bench" / "results.json").write_text(json.dumps(report, indent=2))
     _print_table(figures)
     print(json.dumps(report, indent=2))
@@ -63,10 +72,15 @@ def main(argv: list[str] | None = None) -> int:
 def _print_table(figures: list[dict]) -> None:
     print(f"{'figure':58} {'value':>10} {'target':>10} {'reference':>10}  unit   meets", file=sys.stderr)
     for f in figures:
-        target = "" if f.get("target") is None else f"{'<=' if f['better'] == 'lower' else '>='}{f['target']:g}"
+        target = (
+            "" if f.get("target") is None else f"{'<=' if f['better'] == 'lower' else '>='}{f['target']:g}"
+        )
         reference = "" if f.get("reference") is None else f"{f['reference']:.4g}"
-        print(f"{f['name'][:58]:58} {f['value']:>10.4g} {target:>10} {reference:>10}  {f['unit']:6} "
-              f"{'yes' if f['meets'] else 'NO'}", file=sys.stderr)
+        print(
+            f"{f['name'][:58]:58} {f['value']:>10.4g} {target:>10} {reference:>10}  {f['unit']:6} "
+            f"{'yes' if f['meets'] else 'NO'}",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

@@ -25,16 +25,22 @@ def _deps(pool_size: int):
     from creditpilot.invoices.pdf import render_invoice_pdf
     from creditpilot.invoices.profile import load_profile
     from creditpilot.invoices.service import InvoiceDeps
-    from creditpilot.platform.config import get_settings, DatabaseSettings
+    from creditpilot.platform.config import DatabaseSettings, get_settings
     from creditpilot.platform.crypto import FieldCipher
     from creditpilot.platform.db import Database
     from creditpilot.platform.storage import ObjectStore
 
     settings = get_settings()
     db = Database.from_settings(DatabaseSettings(url=settings.db.url, pool_size=pool_size))
-    return InvoiceDeps(db=db, store=ObjectStore(settings.storage), bucket="bench-invoices",
-                       exports_bucket="bench-exports", profile=load_profile(), render=render_invoice_pdf,
-                       cipher=FieldCipher(settings.fernet_key.get_secret_value()))
+    return InvoiceDeps(
+        db=db,
+        store=ObjectStore(settings.storage),
+        bucket="bench-invoices",
+        exports_bucket="bench-exports",
+        profile=load_profile(),
+        render=render_invoice_pdf,
+        cipher=FieldCipher(settings.fernet_key.get_secret_value()),
+    )
 
 
 def _worker(kind: str, seconds: float, barrier, results) -> None:
@@ -74,12 +80,22 @@ def _service_work():
     from creditpilot.invoices.service import commit_invoice, draft_from
 
     deps = _deps(1)
-    draft = draft_from({"layout": "service", "bill_to_name": "BENCH SUPPLIER", "amount": "8.50",
-                        "description": "Card management fee", "issue_date": date(2026, 6, 1)}, deps.profile)
+    draft = draft_from(
+        {
+            "layout": "service",
+            "bill_to_name": "BENCH SUPPLIER",
+            "amount": "8.50",
+            "description": "Card management fee",
+            "issue_date": date(2026, 6, 1),
+        },
+        deps.profile,
+    )
     return (lambda: commit_invoice(deps, draft, None, "bench", None)), deps.db.close
 
 
-RAW_ALLOCATE = """UPDATE invoice_sequences SET last_number = last_number + 1 WHERE year = 2030 RETURNING last_number"""
+RAW_ALLOCATE = (
+    """UPDATE invoice_sequences SET last_number = last_number + 1 WHERE year = 2030 RETURNING last_number"""
+)
 RAW_INSERT = """INSERT INTO invoices (number, year, seq, layout, lang, bill_to_name, issue_date, due_date, subtotal,
                  tax, total) VALUES (:n, 2030, :s, 'service', 'en', 'RAW', '2030-01-01', '2030-01-31', 1, 0, 1)"""
 
@@ -127,22 +143,46 @@ def _zip_figures(env, count: int) -> list[dict]:
     from creditpilot.invoices.service import draft_from, issue_invoice
 
     deps = _deps(4)
-    drafts = [draft_from({"layout": "itemised", "bill_to_name": f"SUPPLIER {i:03d} SDN BHD", "month": "2026-07",
-                          "issue_date": date(2026, 7, 28),
-                          "items": [{"description": f"Purchase {j}", "unit_price": f"{10 + j}.50"} for j in range(8)]},
-                         deps.profile) for i in range(count)]
+    drafts = [
+        draft_from(
+            {
+                "layout": "itemised",
+                "bill_to_name": f"SUPPLIER {i:03d} SDN BHD",
+                "month": "2026-07",
+                "issue_date": date(2026, 7, 28),
+                "items": [{"description": f"Purchase {j}", "unit_price": f"{10 + j}.50"} for j in range(8)],
+            },
+            deps.profile,
+        )
+        for i in range(count)
+    ]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda d: issue_invoice(deps, d), drafts))
     deps.db.close()
     code = ZIP_CHILD.format(layer=str(ROOT / "layers" / "shared"), root=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env.env}, capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env.env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     return [
-        {"name": f"month ZIP of {result['count']} invoices (S3 multipart, streamed)", "value": round(result["seconds"], 2),
-         "unit": "s", "target": None, "better": "lower"},
-        {"name": f"month ZIP of {result['count']} invoices peak RSS", "value": round(result["max_rss_kb"] / 1024, 1),
-         "unit": "MB", "target": 256.0, "better": "lower"},
+        {
+            "name": f"month ZIP of {result['count']} invoices (S3 multipart, streamed)",
+            "value": round(result["seconds"], 2),
+            "unit": "s",
+            "target": None,
+            "better": "lower",
+        },
+        {
+            "name": f"month ZIP of {result['count']} invoices peak RSS",
+            "value": round(result["max_rss_kb"] / 1024, 1),
+            "unit": "MB",
+            "target": 256.0,
+            "better": "lower",
+        },
     ]
 
 
@@ -158,12 +198,25 @@ def figures(env) -> list[dict]:
         rate = _rate("service", threads, seconds)
         if threads == 8:
             raw8 = raw
-        out.append({"name": f"invoice number allocation, {threads} connection(s)", "value": round(rate, 1),
-                    "unit": "inv/s", "target": 800.0 if threads == 8 else None, "better": "higher",
-                    "reference": round(raw, 1)})
-    out.append({"name": "allocation at 8 as share of raw UPDATE+INSERT ceiling",
-                "value": round(out[1]["value"] / raw8, 3) if raw8 else 0.0, "unit": "ratio", "target": None,
-                "better": "higher"})
+        out.append(
+            {
+                "name": f"invoice number allocation, {threads} connection(s)",
+                "value": round(rate, 1),
+                "unit": "inv/s",
+                "target": 800.0 if threads == 8 else None,
+                "better": "higher",
+                "reference": round(raw, 1),
+            }
+        )
+    out.append(
+        {
+            "name": "allocation at 8 as share of raw UPDATE+INSERT ceiling",
+            "value": round(out[1]["value"] / raw8, 3) if raw8 else 0.0,
+            "unit": "ratio",
+            "target": None,
+            "better": "higher",
+        }
+    )
     env.reset_database()
     out += _zip_figures(env, 100 if env.quick else 500)
     env.reset_database()

@@ -43,18 +43,34 @@ def figures(env=None) -> list[dict]:
             warm_ms, size = _p50_ms(doc, "cached", WARM_RUNS)
             naive_ms, _ = _p50_ms(doc, "naive", NAIVE_RUNS)
             largest_kb = max(largest_kb, size / 1024)
-            results.append({
-                "name": f"invoice_pdf_{layout}_{lang}_warm_p50", "value": round(warm_ms, 1), "unit": "ms",
-                "target": TARGET_MS[lang], "better": "lower", "reference": round(naive_ms, 1),
-            })
-            results.append({
-                "name": f"invoice_pdf_{layout}_{lang}_naive_over_warm", "value": round(naive_ms / warm_ms, 2),
-                "unit": "x", "target": None, "better": "higher",
-            })
-    results.append({
-        "name": "invoice_pdf_max_size", "value": round(largest_kb, 1), "unit": "KB",
-        "target": TARGET_KB, "better": "lower",
-    })
+            results.append(
+                {
+                    "name": f"invoice_pdf_{layout}_{lang}_warm_p50",
+                    "value": round(warm_ms, 1),
+                    "unit": "ms",
+                    "target": TARGET_MS[lang],
+                    "better": "lower",
+                    "reference": round(naive_ms, 1),
+                }
+            )
+            results.append(
+                {
+                    "name": f"invoice_pdf_{layout}_{lang}_naive_over_warm",
+                    "value": round(naive_ms / warm_ms, 2),
+                    "unit": "x",
+                    "target": None,
+                    "better": "higher",
+                }
+            )
+    results.append(
+        {
+            "name": "invoice_pdf_max_size",
+            "value": round(largest_kb, 1),
+            "unit": "KB",
+            "target": TARGET_KB,
+            "better": "lower",
+        }
+    )
     return results
 
 

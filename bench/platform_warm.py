@@ -26,8 +26,22 @@ def figures(env) -> list[dict]:
     for name, path, groups in (("health", "/health", None), ("stats", "/stats", ("admin",))):
         module = load_function(name)
         p50, p99 = _percentiles(module, api_event("GET", path, groups=groups), runs)
-        out.append({"name": f"warm {path} p50 (in-process)", "value": round(p50, 3), "unit": "ms", "target": 5.0,
-                    "better": "lower"})
-        out.append({"name": f"warm {path} p99 (in-process)", "value": round(p99, 3), "unit": "ms", "target": None,
-                    "better": "lower"})
+        out.append(
+            {
+                "name": f"warm {path} p50 (in-process)",
+                "value": round(p50, 3),
+                "unit": "ms",
+                "target": 5.0,
+                "better": "lower",
+            }
+        )
+        out.append(
+            {
+                "name": f"warm {path} p99 (in-process)",
+                "value": round(p99, 3),
+                "unit": "ms",
+                "target": None,
+                "better": "lower",
+            }
+        )
     return out

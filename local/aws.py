@@ -19,14 +19,22 @@ from typing import Any
 from local.functions import Template
 
 REGION = "ap-southeast-5"
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+}
 
 
 def start_moto(port: int, log_path: Path | None = None) -> subprocess.Popen:
     """moto in its own process (so its threads never compete with the gateway's GIL)."""
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the child
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **FAKE_CREDENTIALS})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **FAKE_CREDENTIALS},
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -41,7 +49,12 @@ def start_moto(port: int, log_path: Path | None = None) -> subprocess.Popen:
 
 
 def aws_environment(endpoint: str) -> dict[str, str]:
-    return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
+    return {
+        **FAKE_CREDENTIALS,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+    }
 
 
 def _local_name(logical_id: str) -> str:
@@ -63,8 +76,11 @@ def provision(template: Template, endpoint: str) -> Provisioned:
     import boto3
 
     env = aws_environment(endpoint)
-    session = boto3.session.Session(aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                                    aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"], region_name=REGION)
+    session = boto3.session.Session(
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        region_name=REGION,
+    )
     s3 = session.client("s3", endpoint_url=endpoint)
     sqs = session.client("sqs", endpoint_url=endpoint)
     cognito = session.client("cognito-idp", endpoint_url=endpoint)
@@ -82,7 +98,10 @@ def provision(template: Template, endpoint: str) -> Provisioned:
             dlq = target.get("Fn::GetAtt", [None])[0] if isinstance(target, dict) else None
             if dlq in out.arns:
                 attributes["RedrivePolicy"] = json.dumps(
-                    {"deadLetterTargetArn": out.arns[dlq], "maxReceiveCount": str(redrive.get("maxReceiveCount", 5))}
+                    {
+                        "deadLetterTargetArn": out.arns[dlq],
+                        "maxReceiveCount": str(redrive.get("maxReceiveCount", 5)),
+                    }
                 )
         url = sqs.create_queue(QueueName=_local_name(logical_id), Attributes=attributes)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -116,9 +135,13 @@ def provision(template: Template, endpoint: str) -> Provisioned:
     for logical_id in pools:
         name = _local_name(logical_id)
         found = [p for p in cognito.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == name]
-        pool_id = found[0]["Id"] if found else cognito.create_user_pool(
-            PoolName=name, UsernameAttributes=["email"], AutoVerifiedAttributes=["email"]
-        )["UserPool"]["Id"]
+        pool_id = (
+            found[0]["Id"]
+            if found
+            else cognito.create_user_pool(
+                PoolName=name, UsernameAttributes=["email"], AutoVerifiedAttributes=["email"]
+            )["UserPool"]["Id"]
+        )
         out.physical[logical_id] = pool_id
         out.arns[logical_id] = f"arn:aws:cognito-idp:{REGION}:000000000000:userpool/{pool_id}"
     for logical_id, res in resources.items():
@@ -129,15 +152,23 @@ def provision(template: Template, endpoint: str) -> Provisioned:
             name = _local_name(logical_id)
             clients = cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)["UserPoolClients"]
             match = [c for c in clients if c["ClientName"] == name]
-            client_id = match[0]["ClientId"] if match else cognito.create_user_pool_client(
-                UserPoolId=pool_id, ClientName=name, GenerateSecret=False,
-                ExplicitAuthFlows=props.get("ExplicitAuthFlows") or ["ALLOW_USER_PASSWORD_AUTH"],
-            )["UserPoolClient"]["ClientId"]
+            client_id = (
+                match[0]["ClientId"]
+                if match
+                else cognito.create_user_pool_client(
+                    UserPoolId=pool_id,
+                    ClientName=name,
+                    GenerateSecret=False,
+                    ExplicitAuthFlows=props.get("ExplicitAuthFlows") or ["ALLOW_USER_PASSWORD_AUTH"],
+                )["UserPoolClient"]["ClientId"]
+            )
             out.physical[logical_id] = client_id
         if res.get("Type") == "AWS::Cognito::UserPoolGroup" and pool_id:
             group = props.get("GroupName")
             try:
-                cognito.create_group(GroupName=group, UserPoolId=pool_id, Description=props.get("Description", ""))
+                cognito.create_group(
+                    GroupName=group, UserPoolId=pool_id, Description=props.get("Description", "")
+                )
             except cognito.exceptions.GroupExistsException:
                 pass
     return out
@@ -146,12 +177,20 @@ def provision(template: Template, endpoint: str) -> Provisioned:
 def ensure_user(endpoint: str, pool_id: str, email: str, password: str, groups: list[str]) -> None:
     import boto3
 
-    cognito = boto3.client("cognito-idp", endpoint_url=endpoint, region_name=REGION,
-                           aws_access_key_id="local", aws_secret_access_key="local")
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
     try:
-        cognito.admin_create_user(UserPoolId=pool_id, Username=email, MessageAction="SUPPRESS",
-                                  UserAttributes=[{"Name": "email", "Value": email},
-                                                  {"Name": "email_verified", "Value": "true"}])
+        cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username=email,
+            MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+        )
     except cognito.exceptions.UsernameExistsException:
         pass
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
@@ -159,7 +198,9 @@ def ensure_user(endpoint: str, pool_id: str, email: str, password: str, groups: 
         cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
 
 
-def resolve_environment(template: Template, provisioned: Provisioned, overrides: dict[str, str]) -> dict[str, str]:
+def resolve_environment(
+    template: Template, provisioned: Provisioned, overrides: dict[str, str]
+) -> dict[str, str]:
     """The union of every function's environment with references resolved to local resources.
 
     Locally all functions share one process, hence one environment; the variables hold the same names

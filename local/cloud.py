@@ -10,6 +10,7 @@ migrations -> demo data and demo user -> API Gateway emulation, schedules and qu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -45,8 +46,15 @@ def local_secrets() -> dict[str, str]:
 
 
 class LocalCloud:
-    def __init__(self, port: int, *, pg_name: str = "pg", database: str = "creditpilot", seed: bool = True,
-                 quiet: bool = False):
+    def __init__(
+        self,
+        port: int,
+        *,
+        pg_name: str = "pg",
+        database: str = "creditpilot",
+        seed: bool = True,
+        quiet: bool = False,
+    ):
         self.port = port
         self.pg_name = pg_name
         self.database = database
@@ -70,8 +78,11 @@ class LocalCloud:
         endpoint = f"http://127.0.0.1:{moto_port}"
         template = Template()
         provisioned = aws.provision(template, endpoint)
-        pool_id = next(v for k, v in provisioned.physical.items()
-                       if template.resources[k]["Type"] == "AWS::Cognito::UserPool")
+        pool_id = next(
+            v
+            for k, v in provisioned.physical.items()
+            if template.resources[k]["Type"] == "AWS::Cognito::UserPool"
+        )
         overrides = {
             **aws.aws_environment(endpoint),
             **local_secrets(),
@@ -118,9 +129,16 @@ class LocalCloud:
         poller = QueuePoller(loader, template.queue_triggers(), provisioned.physical, provisioned.arns, sqs)
         poller.start()
         self.threads = [scheduler, poller]
-        info = {"url": f"http://127.0.0.1:{self.port}", "email": DEMO_EMAIL, "password": password,
-                "database_url": self.cluster.url(self.database), "aws_endpoint_url": endpoint}
-        (STATE / "run.json").write_text(json.dumps({k: v for k, v in info.items() if k != "password"}, indent=2))
+        info = {
+            "url": f"http://127.0.0.1:{self.port}",
+            "email": DEMO_EMAIL,
+            "password": password,
+            "database_url": self.cluster.url(self.database),
+            "aws_endpoint_url": endpoint,
+        }
+        (STATE / "run.json").write_text(
+            json.dumps({k: v for k, v in info.items() if k != "password"}, indent=2)
+        )
         return info
 
     def stop(self) -> None:
@@ -135,12 +153,10 @@ class LocalCloud:
                 self.moto.wait(10)
             except Exception:  # noqa: BLE001 - a moto that will not stop is killed
                 self.moto.kill()
-        try:
+        with contextlib.suppress(Exception):  # closing pooled connections is best-effort at exit
             from creditpilot.platform import runtime
 
             runtime.reset()
-        except Exception:  # noqa: BLE001 - closing pooled connections is best-effort at exit
-            pass
         if self.cluster and self.started_pg:
             self.cluster.stop()
 

@@ -76,13 +76,15 @@ def _ref(value: Any) -> str | None:
             return str(value["Ref"]).split(".")[0]  # `!Ref Fn.Alias` (SAM's alias) names the function
         if "Fn::GetAtt" in value:
             target = value["Fn::GetAtt"]
-            return (target[0] if isinstance(target, list) else str(target).split(".")[0])
+            return target[0] if isinstance(target, list) else str(target).split(".")[0]
     return None
 
 
 def _path_pattern(path: str) -> tuple[re.Pattern, tuple[str, ...]]:
     names = tuple(re.findall(r"{([A-Za-z0-9_]+)\+?}", path))
-    regex = re.sub(r"{([A-Za-z0-9_]+)}", r"(?P<\1>[^/]+)", re.escape(path).replace(r"\{", "{").replace(r"\}", "}"))
+    regex = re.sub(
+        r"{([A-Za-z0-9_]+)}", r"(?P<\1>[^/]+)", re.escape(path).replace(r"\{", "{").replace(r"\}", "}")
+    )
     return re.compile(regex), names
 
 
@@ -130,8 +132,16 @@ class Template:
         for logical_id, _, props in self._events(("Api",)):
             auth = props.get("Auth") or {}
             pattern, names = _path_pattern(props["Path"])
-            routes.append(Route(method=str(props["Method"]).upper(), path=props["Path"], function=logical_id,
-                                public=auth.get("Authorizer") == "NONE", pattern=pattern, param_names=names))
+            routes.append(
+                Route(
+                    method=str(props["Method"]).upper(),
+                    path=props["Path"],
+                    function=logical_id,
+                    public=auth.get("Authorizer") == "NONE",
+                    pattern=pattern,
+                    param_names=names,
+                )
+            )
         # Literal paths win over templated ones, as in API Gateway.
         routes.sort(key=lambda r: (len(r.param_names), -len(r.path)))
         return routes
@@ -141,15 +151,21 @@ class Template:
         for logical_id, name, props in self._events(("Schedule", "ScheduleV2")):
             expression = props.get("Schedule") or props.get("ScheduleExpression")
             enabled = props.get("Enabled", True) is not False and props.get("State", "ENABLED") != "DISABLED"
-            rule_name = props.get("Name") if isinstance(props.get("Name"), str) else name  # !Sub names are AWS-only
-            found.append(Schedule(function=logical_id, name=rule_name, expression=expression,
-                                  enabled=enabled))
+            rule_name = (
+                props.get("Name") if isinstance(props.get("Name"), str) else name
+            )  # !Sub names are AWS-only
+            found.append(
+                Schedule(function=logical_id, name=rule_name, expression=expression, enabled=enabled)
+            )
         return found
 
     def queue_triggers(self) -> list[QueueTrigger]:
         return [
-            QueueTrigger(function=logical_id, queue_logical_id=_ref(props.get("Queue")) or "",
-                         batch_size=int(props.get("BatchSize", 10)))
+            QueueTrigger(
+                function=logical_id,
+                queue_logical_id=_ref(props.get("Queue")) or "",
+                batch_size=int(props.get("BatchSize", 10)),
+            )
             for logical_id, _, props in self._events(("SQS",))
         ]
 
@@ -200,7 +216,9 @@ class FunctionLoader:
         for spec in self.specs.values():
             if name in (spec.short_name, spec.logical_id):
                 return spec
-        raise KeyError(f"no function named {name!r}; known: {', '.join(s.short_name for s in self.specs.values())}")
+        raise KeyError(
+            f"no function named {name!r}; known: {', '.join(s.short_name for s in self.specs.values())}"
+        )
 
     def handler(self, logical_id: str):
         with self._lock:

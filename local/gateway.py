@@ -49,12 +49,24 @@ class Gateway:
     def _is_binary(self, content_type: str) -> bool:
         ctype = (content_type or "").split(";")[0].strip().lower()
         for pattern in self.binary_types:
-            if pattern == "*/*" or pattern == ctype or (pattern.endswith("/*") and ctype.startswith(pattern[:-1])):
+            if (
+                pattern == "*/*"
+                or pattern == ctype
+                or (pattern.endswith("/*") and ctype.startswith(pattern[:-1]))
+            ):
                 return True
         return False
 
-    def build_event(self, method: str, raw_path: str, headers: dict[str, list[str]], body: bytes,
-                    route: Route, params: dict[str, str], source_ip: str) -> dict:
+    def build_event(
+        self,
+        method: str,
+        raw_path: str,
+        headers: dict[str, list[str]],
+        body: bytes,
+        route: Route,
+        params: dict[str, str],
+        source_ip: str,
+    ) -> dict:
         split = urlsplit(raw_path)
         multi_query = parse_qs(split.query, keep_blank_values=True)
         single_headers = {k: v[-1] for k, v in headers.items()}
@@ -85,18 +97,34 @@ class Gateway:
                 "identity": {"sourceIp": source_ip, "userAgent": single_headers.get("User-Agent")},
                 "authorizer": {},
             },
-            "body": (base64.b64encode(body).decode() if binary else body.decode("utf-8", "replace")) if body else None,
+            "body": (base64.b64encode(body).decode() if binary else body.decode("utf-8", "replace"))
+            if body
+            else None,
             "isBase64Encoded": binary,
         }
 
     def authorize(self, event: dict) -> tuple[dict | None, tuple[int, dict, bytes] | None]:
-        method_arn = f"arn:aws:execute-api:local:000000000000:local/{STAGE}/{event['httpMethod']}{event['resource']}"
+        method_arn = (
+            f"arn:aws:execute-api:local:000000000000:local/{STAGE}/{event['httpMethod']}{event['resource']}"
+        )
         auth_event = {
             "type": "REQUEST",
             "methodArn": method_arn,
-            **{k: event[k] for k in ("resource", "path", "httpMethod", "headers", "multiValueHeaders",
-                                     "queryStringParameters", "multiValueQueryStringParameters",
-                                     "pathParameters", "stageVariables", "requestContext")},
+            **{
+                k: event[k]
+                for k in (
+                    "resource",
+                    "path",
+                    "httpMethod",
+                    "headers",
+                    "multiValueHeaders",
+                    "queryStringParameters",
+                    "multiValueQueryStringParameters",
+                    "pathParameters",
+                    "stageVariables",
+                    "requestContext",
+                )
+            },
         }
         try:
             answer = self.loader.invoke(self.authorizer, auth_event)
@@ -111,15 +139,23 @@ class Gateway:
         context = {**(answer.get("context") or {}), "principalId": answer.get("principalId")}
         return context, None
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, list[str]], body: bytes,
-               source_ip: str = "127.0.0.1") -> tuple[int, dict[str, list[str]], bytes]:
+    def handle(
+        self,
+        method: str,
+        raw_path: str,
+        headers: dict[str, list[str]],
+        body: bytes,
+        source_ip: str = "127.0.0.1",
+    ) -> tuple[int, dict[str, list[str]], bytes]:
         if len(body) > MAX_PAYLOAD:
             status, hdrs, out = _gateway_error(413, "payload_too_large", "request body over 10 MB")
             return status, {k: [v] for k, v in hdrs.items()}, out
         route, params, path_known = self.find(method, urlsplit(raw_path).path)
         if route is None:
             if path_known:
-                status, hdrs, out = _gateway_error(405, "method_not_allowed", "method not allowed on this path")
+                status, hdrs, out = _gateway_error(
+                    405, "method_not_allowed", "method not allowed on this path"
+                )
             else:
                 status, hdrs, out = _gateway_error(404, "not_found", "no such route")
             return status, {k: [v] for k, v in hdrs.items()}, out
@@ -164,7 +200,9 @@ def make_server(gateway: Gateway, host: str, port: int, quiet: bool = False) -> 
             for key, value in self.headers.items():
                 headers.setdefault(key, []).append(value)
             started = time.perf_counter()
-            status, out_headers, out = gateway.handle(self.command, self.path, headers, body, self.client_address[0])
+            status, out_headers, out = gateway.handle(
+                self.command, self.path, headers, body, self.client_address[0]
+            )
             self.send_response(status)
             for key, values in out_headers.items():
                 if key.lower() in ("content-length", "connection", "transfer-encoding"):

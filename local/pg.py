@@ -33,10 +33,14 @@ def _find_bindir() -> Path | None:
         return Path(explicit)
     pg_config = shutil.which("pg_config")
     if pg_config:
-        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, check=False).stdout.strip()
+        out = subprocess.run(
+            [pg_config, "--bindir"], capture_output=True, text=True, check=False
+        ).stdout.strip()
         if out and (Path(out) / "initdb").exists():
             return Path(out)
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True
+    )
     for candidate in candidates:
         if (Path(candidate) / "initdb").exists():
             return Path(candidate)
@@ -114,12 +118,26 @@ class Cluster:
         if _is_root():
             shutil.chown(self.datadir, "postgres", "postgres")
         self.datadir.chmod(0o700)
-        self._run("initdb", "-D", str(self.datadir), "-U", self.user, "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C", "--no-instructions")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.datadir),
+            "-U",
+            self.user,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C",
+            "--no-instructions",
+        )
         conf = self.datadir / "postgresql.conf"
         # Loopback only, socket in the data dir. The test cluster trades durability for speed (its data
         # is recreated every session); the `make run` cluster keeps every committed transaction.
-        durability = "fsync = on\nsynchronous_commit = on\n" if self.durable else "fsync = off\nsynchronous_commit = off\n"
+        durability = (
+            "fsync = on\nsynchronous_commit = on\n"
+            if self.durable
+            else "fsync = off\nsynchronous_commit = off\n"
+        )
         extra = (
             "\nlisten_addresses = '127.0.0.1'\n"
             f"unix_socket_directories = '{self.datadir}'\n"
@@ -137,8 +155,19 @@ class Cluster:
         if self.running():
             return
         log = self.datadir / "server.log"
-        self._run("pg_ctl", "start", "-D", str(self.datadir), "-l", str(log), "-w", "-t", str(int(timeout)),
-                  "-o", f"-p {self.port}")
+        self._run(
+            "pg_ctl",
+            "start",
+            "-D",
+            str(self.datadir),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            str(int(timeout)),
+            "-o",
+            f"-p {self.port}",
+        )
 
     def stop(self) -> None:
         if self.initialised() and self.running():
@@ -154,8 +183,25 @@ class Cluster:
         self.psql("postgres", f'CREATE DATABASE "{name}"')
 
     def psql(self, database: str, sql: str) -> str:
-        result = self._run("psql", "-X", "-q", "-t", "-A", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user,
-                           "-d", database, "-v", "ON_ERROR_STOP=1", "-c", sql)
+        result = self._run(
+            "psql",
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            "-d",
+            database,
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        )
         return result.stdout
 
 
@@ -178,7 +224,7 @@ def cluster_dir(name: str) -> Path:
         return wanted.resolve()
     if not _is_root() or _postgres_can_use(wanted):
         return wanted
-    digest = hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
     target = Path("/var/tmp/creditpilot-pg") / digest / name
     target.parent.mkdir(parents=True, exist_ok=True)
     Path("/var/tmp/creditpilot-pg").chmod(0o755)

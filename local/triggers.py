@@ -16,8 +16,12 @@ from datetime import UTC, datetime, timedelta
 from local.functions import FunctionLoader, QueueTrigger, Schedule
 
 _DOW = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
-_MONTHS = {m: i for i, m in enumerate(
-    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
+    )
+}
 
 
 def _field(spec: str, low: int, high: int, names: dict[str, int] | None = None) -> set[int] | None:
@@ -58,8 +62,14 @@ class CronExpression:
 
     def matches(self, moment: datetime) -> bool:
         aws_weekday = (moment.isoweekday() % 7) + 1  # Monday=1 in ISO -> 2 in AWS; Sunday -> 1
-        checks = ((self.minutes, moment.minute), (self.hours, moment.hour), (self.days, moment.day),
-                  (self.months, moment.month), (self.weekdays, aws_weekday), (self.years, moment.year))
+        checks = (
+            (self.minutes, moment.minute),
+            (self.hours, moment.hour),
+            (self.days, moment.day),
+            (self.months, moment.month),
+            (self.weekdays, aws_weekday),
+            (self.years, moment.year),
+        )
         return all(allowed is None or value in allowed for allowed, value in checks)
 
     def next_after(self, moment: datetime) -> datetime:
@@ -118,15 +128,23 @@ class Scheduler(threading.Thread):
                         self.loader.invoke(schedule.function, schedule_event(schedule, now))
                         print(f"schedule {schedule.name} ran {schedule.function}", file=sys.stderr)
                     except Exception as exc:  # noqa: BLE001 - a failed run is reported and retried next time
-                        print(f"schedule {schedule.name} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+                        print(
+                            f"schedule {schedule.name} failed: {type(exc).__name__}: {exc}", file=sys.stderr
+                        )
 
 
 class QueuePoller(threading.Thread):
     """Long-polls each triggering queue and hands batches to the function, as Lambda's event source mapping
     does: messages are deleted only when the batch succeeds (or its failures are reported per item)."""
 
-    def __init__(self, loader: FunctionLoader, triggers: list[QueueTrigger], queue_urls: dict[str, str],
-                 queue_arns: dict[str, str], sqs_client):
+    def __init__(
+        self,
+        loader: FunctionLoader,
+        triggers: list[QueueTrigger],
+        queue_urls: dict[str, str],
+        queue_arns: dict[str, str],
+        sqs_client,
+    ):
         super().__init__(daemon=True, name="queues")
         self.loader = loader
         self.triggers = [t for t in triggers if t.queue_logical_id in queue_urls]
@@ -140,8 +158,12 @@ class QueuePoller(threading.Thread):
             idle = True
             for trigger in self.triggers:
                 url = self.urls[trigger.queue_logical_id]
-                messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=min(trigger.batch_size, 10),
-                                                    WaitTimeSeconds=1, AttributeNames=["All"]).get("Messages", [])
+                messages = self.sqs.receive_message(
+                    QueueUrl=url,
+                    MaxNumberOfMessages=min(trigger.batch_size, 10),
+                    WaitTimeSeconds=1,
+                    AttributeNames=["All"],
+                ).get("Messages", [])
                 if not messages:
                     continue
                 idle = False
@@ -151,11 +173,22 @@ class QueuePoller(threading.Thread):
 
     def _deliver(self, trigger: QueueTrigger, url: str, messages: list[dict]) -> None:
         arn = self.arns.get(trigger.queue_logical_id, "")
-        event = {"Records": [{
-            "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-            "attributes": m.get("Attributes", {}), "messageAttributes": m.get("MessageAttributes", {}),
-            "md5OfBody": m.get("MD5OfBody"), "eventSource": "aws:sqs", "eventSourceARN": arn,
-            "awsRegion": "ap-southeast-5"} for m in messages]}
+        event = {
+            "Records": [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m.get("Attributes", {}),
+                    "messageAttributes": m.get("MessageAttributes", {}),
+                    "md5OfBody": m.get("MD5OfBody"),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": arn,
+                    "awsRegion": "ap-southeast-5",
+                }
+                for m in messages
+            ]
+        }
         try:
             result = self.loader.invoke(trigger.function, event) or {}
         except Exception as exc:  # noqa: BLE001 - the batch stays on the queue and is retried / dead-lettered

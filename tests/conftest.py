@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT)]
 # Child processes the tests start (the local cloud, a process killed mid-invoice) import the same code.
-os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "layers" / "shared"), str(ROOT), os.environ.get("PYTHONPATH", "")])
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT / "layers" / "shared"), str(ROOT), os.environ.get("PYTHONPATH", "")]
+)
 
 # Settings every test sees unless it builds its own; set before any app module is imported.
 os.environ.setdefault("ENV", "test")
@@ -42,8 +44,8 @@ def pg_cluster():
 
 @pytest.fixture(scope="session")
 def database_url(pg_cluster) -> str:
-    from creditpilot.platform.db import Database, connect_params
     from creditpilot.platform.config import DatabaseSettings
+    from creditpilot.platform.db import Database, connect_params
     from creditpilot.platform.migrate import apply_migrations
 
     pg_cluster.recreate_database(TEST_DATABASE)

@@ -28,7 +28,9 @@ class LoginRequest(BaseModel):
 
 
 def _secure() -> bool:
-    return cookie_is_secure(env_settings(), app.current_event.headers.get("host") or app.current_event.headers.get("Host"))
+    return cookie_is_secure(
+        env_settings(), app.current_event.headers.get("host") or app.current_event.headers.get("Host")
+    )
 
 
 @app.post("/auth/login")
@@ -36,8 +38,9 @@ def login(body: LoginRequest):
     session = default_login().sign_in(body.email.strip().lower(), body.password)
     cookie = session_cookie_header(session.token, secure=_secure(), max_age=session.expires_in)
     logger.info("signed in", email=body.email)
-    return json_response({"ok": True, "token": session.token, "expires_in": session.expires_in},
-                         headers={"Set-Cookie": cookie})
+    return json_response(
+        {"ok": True, "token": session.token, "expires_in": session.expires_in}, headers={"Set-Cookie": cookie}
+    )
 
 
 @app.post("/auth/logout")

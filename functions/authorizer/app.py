@@ -9,7 +9,13 @@ from functools import lru_cache
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from creditpilot.platform.auth import InvalidTokenError, TokenVerifier, iam_policy, is_page_route, token_from_request
+from creditpilot.platform.auth import (
+    InvalidTokenError,
+    TokenVerifier,
+    iam_policy,
+    is_page_route,
+    token_from_request,
+)
 from creditpilot.platform.config import get_settings
 from creditpilot.platform.logging import get_logger
 
@@ -21,7 +27,9 @@ def _verifier() -> TokenVerifier:
     settings = get_settings()
     settings.require("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID")
     auth = settings.auth
-    return TokenVerifier(issuer=auth.issuer or "", client_id=auth.client_id or "", jwks_url=auth.resolved_jwks_url or "")
+    return TokenVerifier(
+        issuer=auth.issuer or "", client_id=auth.client_id or "", jwks_url=auth.resolved_jwks_url or ""
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

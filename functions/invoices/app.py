@@ -6,6 +6,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
 from creditpilot.invoices import service
 from creditpilot.invoices.models import Lang, Layout
 from creditpilot.invoices.profile import load_profile
@@ -25,7 +27,6 @@ from creditpilot.platform.http import (
 from creditpilot.platform.logging import get_logger
 from creditpilot.platform.runtime import database, record_failure
 from creditpilot.platform.storage import ObjectStore
-from pydantic import BaseModel, Field
 
 logger = get_logger()
 app = create_app("invoices", record_failure=record_failure)
@@ -74,8 +75,14 @@ def make(
 ):
     require_group(app, *ISSUERS)
     deps = _deps()
-    fields = {"layout": layout, "lang": lang, "bill_to_name": bill_to_name, "issue_date": SystemClock().today(),
-              "tax_rate": tax_rate, **service.single_line(layout, amount, description)}
+    fields = {
+        "layout": layout,
+        "lang": lang,
+        "bill_to_name": bill_to_name,
+        "issue_date": SystemClock().today(),
+        "tax_rate": tax_rate,
+        **service.single_line(layout, amount, description),
+    }
     draft = validated(service.draft_from, fields, deps.profile)
     issued = service.issue_invoice(deps, draft, idempotency_key=idempotency_key(app))
     if issued.pdf is None:  # committed, PDF deferred: send the caller to its download
@@ -90,8 +97,14 @@ def create():
     body = json_body(app)
     draft = validated(service.draft_from, {"issue_date": SystemClock().today(), **body}, deps.profile)
     issued = service.issue_invoice(deps, draft, idempotency_key=idempotency_key(app))
-    return ok({"invoice": issued.record.public(), "replayed": issued.replayed, "pdf_stored": issued.pdf is not None},
-              status=200 if issued.replayed else 201)
+    return ok(
+        {
+            "invoice": issued.record.public(),
+            "replayed": issued.replayed,
+            "pdf_stored": issued.pdf is not None,
+        },
+        status=200 if issued.replayed else 201,
+    )
 
 
 @app.get("/invoices")
@@ -112,9 +125,13 @@ def archive(month: Annotated[str, Query(pattern=MONTH)]):
 def batch():
     require_group(app, *ISSUERS)
     request = validated(BatchRequest.model_validate, json_body(app))
-    issued = service.issue_month_batch(_deps(), request.month, lang=request.lang, issue_date=SystemClock().today())
-    return ok({"month": request.month, "count": len(issued), "invoices": [i.record.public() for i in issued]},
-              status=201 if issued else 200)
+    issued = service.issue_month_batch(
+        _deps(), request.month, lang=request.lang, issue_date=SystemClock().today()
+    )
+    return ok(
+        {"month": request.month, "count": len(issued), "invoices": [i.record.public() for i in issued]},
+        status=201 if issued else 200,
+    )
 
 
 @app.get("/invoices/<number>")

@@ -22,8 +22,6 @@ GET /loans/page: the ranking (server-rendered for the query in the URL, or the d
 from __future__ import annotations
 
 import html
-import json
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -33,7 +31,7 @@ from creditpilot.loans import service
 from creditpilot.loans.ranking import RankedProduct, RankingQuery
 from creditpilot.loans.refresh import REFRESH_KEY_HEADER, authorise_refresh
 from creditpilot.platform.config import get_settings
-from creditpilot.platform.errors import BadRequestError, ValidationError
+from creditpilot.platform.errors import ValidationError
 from creditpilot.platform.http import (
     create_app,
     current_principal,
@@ -62,8 +60,12 @@ RANKING_PARAMS = {
 }
 PARAM_OF_FIELD = {field: param for param, field in RANKING_PARAMS.items()}
 OPTIONAL_PARAMS = {"existing_commitments"}
-LOAN_TYPES = (("personal", "Personal"), ("home", "Home"), ("car", "Car (hire purchase)"),
-              ("refinance", "Refinance"))
+LOAN_TYPES = (
+    ("personal", "Personal"),
+    ("home", "Home"),
+    ("car", "Car (hire purchase)"),
+    ("refinance", "Refinance"),
+)
 
 
 @lru_cache(maxsize=1)
@@ -82,8 +84,11 @@ def _query_params() -> dict[str, str]:
 
 
 def _ranking_query(params: dict[str, str]) -> RankingQuery:
-    values = {field: params[name] for name, field in RANKING_PARAMS.items()
-              if name in params and not (name in OPTIONAL_PARAMS and not params[name].strip())}
+    values = {
+        field: params[name]
+        for name, field in RANKING_PARAMS.items()
+        if name in params and not (name in OPTIONAL_PARAMS and not params[name].strip())
+    }
     try:
         return validated(RankingQuery.model_validate, values)
     except ValidationError as err:
@@ -95,13 +100,18 @@ def _ranking_query(params: dict[str, str]) -> RankingQuery:
 def ranking():
     query = _ranking_query(_query_params())
     offers = service.rank_loans(_deps(), query)
-    return ok({"query": service.query_to_json(query), "count": len(offers),
-               "products": [service.ranked_to_json(offer) for offer in offers]})
+    return ok(
+        {
+            "query": service.query_to_json(query),
+            "count": len(offers),
+            "products": [service.ranked_to_json(offer) for offer in offers],
+        }
+    )
 
 
 @app.post("/loans/dsr/calc")
 def dsr_calc():
-    request = service.dsr_request(_json_object())
+    request = service.dsr_request(json_body(app))
     return ok(service.check_dsr(request))
 
 
@@ -125,37 +135,17 @@ def loans_page():
         offers = service.rank_loans(_deps(), query)
     except ValidationError as err:
         errors = err.fields
-    return html_response(page("Loans", _page_body(query, params, offers, errors), user=principal.email,
-                              active="/loans/page"))
-
-
-def _json_object() -> dict[str, Any]:
-    """`json_body`, plus the two ways `json.loads` fails that it does not map: an integer over 4,300 digits
-    (a plain ValueError; re-read as Decimal so validation names the field) and nesting deep enough to
-    exhaust the recursion limit (a 400 like any other malformed body)."""
-    body: Any = None
-    try:
-        return json_body(app)
-    except UnicodeDecodeError:
-        raise
-    except ValueError:
-        try:
-            body = json.loads(app.current_event.decoded_body, parse_int=Decimal)
-        except (ValueError, RecursionError):
-            body = None
-    except RecursionError:
-        body = None
-    if not isinstance(body, dict):
-        message = "the request body is not valid JSON"
-        raise BadRequestError(message, code="malformed_json", fields={"body": message})
-    return body
+    return html_response(
+        page("Loans", _page_body(query, params, offers, errors), user=principal.email, active="/loans/page")
+    )
 
 
 # ------------------------------------------------------------------ page
 
 
-def _page_body(query: RankingQuery, params: dict[str, str], offers: list[RankedProduct],
-               errors: dict[str, str]) -> Markup:
+def _page_body(
+    query: RankingQuery, params: dict[str, str], offers: list[RankedProduct], errors: dict[str, str]
+) -> Markup:
     shown = params if errors else service.query_to_json(query)
     type_options = "".join(
         f'<option value="{value}"{" selected" if value == shown.get("type") else ""}>'
@@ -165,23 +155,25 @@ def _page_body(query: RankingQuery, params: dict[str, str], offers: list[RankedP
     field_values = {name: shown.get(name, "") for name in ("amount", "tenure_months", "monthly_income")}
     commitments = shown.get("existing_commitments", "")
     top = offers[0].monthly_instalment if offers else None
-    return Markup(render(
-        "loans.html",
-        type_options=Markup(type_options),
-        **field_values,
-        existing_commitments="" if commitments in ("0.00", "0") else commitments,
-        rows=Markup(_rows(offers)),
-        summary=_summary(offers, errors),
-        demo_hidden=Markup("" if any(o.source == service.DEMO_SOURCE for o in offers) else "hidden"),
-        err_type=errors.get("type", ""),
-        err_amount=errors.get("amount", ""),
-        err_tenure_months=errors.get("tenure_months", ""),
-        err_monthly_income=errors.get("monthly_income", ""),
-        err_existing_commitments=errors.get("existing_commitments", ""),
-        dsr_income=shown.get("monthly_income", "") if not errors else "",
-        dsr_existing="" if commitments in ("0.00", "0", "") else commitments,
-        dsr_new="" if top is None else f"{top:.2f}",
-    ))
+    return Markup(
+        render(
+            "loans.html",
+            type_options=Markup(type_options),
+            **field_values,
+            existing_commitments="" if commitments in ("0.00", "0") else commitments,
+            rows=Markup(_rows(offers)),
+            summary=_summary(offers, errors),
+            demo_hidden=Markup("" if any(o.source == service.DEMO_SOURCE for o in offers) else "hidden"),
+            err_type=errors.get("type", ""),
+            err_amount=errors.get("amount", ""),
+            err_tenure_months=errors.get("tenure_months", ""),
+            err_monthly_income=errors.get("monthly_income", ""),
+            err_existing_commitments=errors.get("existing_commitments", ""),
+            dsr_income=shown.get("monthly_income", "") if not errors else "",
+            dsr_existing="" if commitments in ("0.00", "0", "") else commitments,
+            dsr_new="" if top is None else f"{top:.2f}",
+        )
+    )
 
 
 def _summary(offers: list[RankedProduct], errors: dict[str, str]) -> str:

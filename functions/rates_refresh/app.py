@@ -48,10 +48,17 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         detail = {"feeds": [{**s, "errors": s["errors"][:LOGGED_ERRORS_PER_FEED]} for s in troubled]}
         logger.warning("rates feeds failed or partly applied", feeds=len(troubled))
         try:
-            processing_logs.record(database(), {
-                "function": FUNCTION, "request_id": getattr(context, "aws_request_id", None),
-                "route": "schedule", "message": "rates feeds failed or partly applied", "detail": detail,
-            }, level="WARNING")
+            processing_logs.record(
+                database(),
+                {
+                    "function": FUNCTION,
+                    "request_id": getattr(context, "aws_request_id", None),
+                    "route": "schedule",
+                    "message": "rates feeds failed or partly applied",
+                    "detail": detail,
+                },
+                level="WARNING",
+            )
         except Exception:  # noqa: BLE001 - the log table is best-effort; the logger already has it
             logger.warning("processing_logs write failed")
     return {"ok": True, **report}

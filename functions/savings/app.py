@@ -82,7 +82,7 @@ def _rows(found: list[SavingsProduct]) -> str:
             f'<td class="num">{data["effective_annual_yield"]:.2f}%</td>'
             f"<td>{e(product.compounding)}</td>"
             f'<td class="num">RM {format_rm(product.min_deposit)}</td><td class="num">{e(limit)}</td>'
-            f'<td>{"yes" if product.pidm_insured else "no"}</td><td>{"yes" if product.islamic else "no"}</td>'
+            f"<td>{'yes' if product.pidm_insured else 'no'}</td><td>{'yes' if product.islamic else 'no'}</td>"
             '<td><button type="button" class="secondary use">Project</button></td></tr>'
         )
     return "".join(out)

@@ -9,10 +9,21 @@ import threading
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-SIGNED_IN = {"principalId": "browser-user", "email": "adviser@example.com", "groups": "finance",
-             "authenticated": "true"}
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SIGNED_IN = {
+    "principalId": "browser-user",
+    "email": "adviser@example.com",
+    "groups": "finance",
+    "authenticated": "true",
+}
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +50,9 @@ def portal(app_env, db):
             return dict(SIGNED_IN), None
 
     template = Template()
-    server = make_server(SignedInGateway(template, FunctionLoader(template.functions())), "127.0.0.1", 0,
-                         quiet=True)
+    server = make_server(
+        SignedInGateway(template, FunctionLoader(template.functions())), "127.0.0.1", 0, quiet=True
+    )
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -16,8 +16,14 @@ def loans_page(portal, db, page):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # The browser logs every 4xx it fetches (the 422s these tests provoke, /favicon.ico); those are not faults.
-    page.on("console", lambda msg: errors.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
     page.goto(portal + "/loans/page")
     yield page
     assert errors == [], errors  # no script error, no CSP violation
@@ -93,7 +99,8 @@ def test_a_negative_income_shows_a_field_error_next_to_the_income(loans_page):
     page.click("#dsr-check")
     error = page.locator('#dsr-form [data-error-for="monthly_income"]')
     page.wait_for_function(
-        "document.querySelector('#dsr-form [data-error-for=monthly_income]').textContent !== ''")
+        "document.querySelector('#dsr-form [data-error-for=monthly_income]').textContent !== ''"
+    )
     assert "greater than" in error.inner_text()
     assert page.locator("#dsr-result").is_hidden()
 

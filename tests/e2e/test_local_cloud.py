@@ -24,8 +24,9 @@ def call(url, *, data=None, token=None, cookie=None, method=None):
         headers["Authorization"] = f"Bearer {token}"
     if cookie:
         headers["Cookie"] = cookie
-    request = urllib.request.Request(url, data=json.dumps(data).encode() if data is not None else None,
-                                     headers=headers, method=method)
+    request = urllib.request.Request(
+        url, data=json.dumps(data).encode() if data is not None else None, headers=headers, method=method
+    )
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -42,11 +43,22 @@ def call(url, *, data=None, token=None, cookie=None, method=None):
 @pytest.fixture(scope="module")
 def stack():
     port = pg.free_port()
-    env = {**os.environ, "PORT": str(port), "CREDITPILOT_LOCAL_PG": "pg-e2e", "DEV_PASSWORD": "E2e-Password-42"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "CREDITPILOT_LOCAL_PG": "pg-e2e",
+        "DEV_PASSWORD": "E2e-Password-42",
+    }
     for name in ("DATABASE_URL", "AWS_ENDPOINT_URL", "ENV"):
         env.pop(name, None)
-    proc = subprocess.Popen([sys.executable, "-m", "local.cloud", "run", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "local.cloud", "run", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     banner = []
@@ -85,12 +97,15 @@ def test_api_routes_need_a_login_and_pages_redirect_to_it(stack):
 
 
 def test_demo_user_logs_in_and_reads_stats_with_bearer_and_with_cookie(stack):
-    status, headers, body = call(f"{stack['base']}/auth/login",
-                                 data={"email": "demo@creditpilot.local", "password": "E2e-Password-42"})
+    status, headers, body = call(
+        f"{stack['base']}/auth/login", data={"email": "demo@creditpilot.local", "password": "E2e-Password-42"}
+    )
     assert status == 200
     token = json.loads(body)["token"]
     cookie = headers["Set-Cookie"]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # plain-HTTP localhost
+    assert (
+        "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    )  # plain-HTTP localhost
     status, _, body = call(f"{stack['base']}/stats", token=token)
     stats = json.loads(body)
     assert status == 200 and stats["tables"]["suppliers"] >= 6  # demo data seeded
@@ -99,8 +114,9 @@ def test_demo_user_logs_in_and_reads_stats_with_bearer_and_with_cookie(stack):
 
 
 def test_wrong_password_is_401_not_500(stack):
-    status, _, body = call(f"{stack['base']}/auth/login",
-                           data={"email": "demo@creditpilot.local", "password": "wrong-password"})
+    status, _, body = call(
+        f"{stack['base']}/auth/login", data={"email": "demo@creditpilot.local", "password": "wrong-password"}
+    )
     assert status == 401 and json.loads(body)["error"] == "invalid_credentials"
 
 
@@ -112,4 +128,6 @@ def test_ctrl_c_stops_every_process_it_started(stack):
     assert proc.wait(30) == 0
     assert not pg.cluster("pg-e2e").running()
     for pid in children:
-        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+        assert (
+            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+        )

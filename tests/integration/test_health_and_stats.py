@@ -52,9 +52,13 @@ def test_stats_reports_environment_row_counts_and_latest_invoice_number(app_env,
         tx.run("INSERT INTO suppliers (name) VALUES ('DINAS RESTAURANT'), ('99 SPEED MART')")
         tx.run("INSERT INTO invoice_sequences (year, last_number) VALUES (2026, 2)")
         for seq in (1, 2):
-            tx.run("""INSERT INTO invoices (number, year, seq, layout, lang, bill_to_name, issue_date, due_date,
+            tx.run(
+                """INSERT INTO invoices (number, year, seq, layout, lang, bill_to_name, issue_date, due_date,
                       subtotal, tax, total) VALUES (:n, 2026, :s, 'service', 'en', 'X', '2026-01-01', '2026-01-31',
-                      10, 0, 10)""", n=f"INV-2026-{seq:04d}", s=seq)
+                      10, 0, 10)""",
+                n=f"INV-2026-{seq:04d}",
+                s=seq,
+            )
     stats = load_function("stats")
     response = invoke(stats, api_event("GET", "/stats"))
     body = body_of(response)
@@ -73,7 +77,8 @@ def test_unexpected_failure_lands_in_processing_logs_with_the_request_id(app_env
     assert response["statusCode"] == 500
     request_id = body_of(response)["request_id"]
     with db.connection() as conn:
-        rows = conn.run("SELECT function, status, route, detail FROM processing_logs WHERE request_id = :r",
-                        r=request_id)
+        rows = conn.run(
+            "SELECT function, status, route, detail FROM processing_logs WHERE request_id = :r", r=request_id
+        )
     assert len(rows) == 1
     assert rows[0]["function"] == "stats" and rows[0]["status"] == 500 and rows[0]["route"] == "GET /stats"

@@ -17,8 +17,10 @@ MAYBANK_PERSONAL = "maybank|personal financing-i|personal"
 
 def table_counts(db) -> dict[str, int]:
     with db.connection() as conn:
-        return {name: int(conn.scalar(f"SELECT count(*) FROM {name}"))  # noqa: S608 - fixed names
-                for name in ("loan_products", "savings_products", "product_rate_history")}
+        return {
+            name: int(conn.scalar(f"SELECT count(*) FROM {name}"))  # noqa: S608 - fixed names
+            for name in ("loan_products", "savings_products", "product_rate_history")
+        }
 
 
 def test_seed_puts_every_demo_product_in_place_and_running_it_again_changes_nothing(db):
@@ -29,11 +31,16 @@ def test_seed_puts_every_demo_product_in_place_and_running_it_again_changes_noth
     second = seed_demo_products(db)
 
     assert first == second == {"loan_products": len(demo_loans), "savings_products": len(demo_savings)}
-    assert after_first == table_counts(db) == {
-        "loan_products": len(demo_loans), "savings_products": len(demo_savings),
-        # each product's first rate is history too; a re-seed with the same rates adds none
-        "product_rate_history": len(demo_loans) + len(demo_savings),
-    }
+    assert (
+        after_first
+        == table_counts(db)
+        == {
+            "loan_products": len(demo_loans),
+            "savings_products": len(demo_savings),
+            # each product's first rate is history too; a re-seed with the same rates adds none
+            "product_rate_history": len(demo_loans) + len(demo_savings),
+        }
+    )
     with db.connection() as conn:
         banks = {p.bank for p in repo.list_active_loans(conn)}
     assert len(banks) >= 12 and {"Maybank", "CIMB", "Public Bank"} <= banks
@@ -63,8 +70,9 @@ def test_a_rate_change_updates_the_product_and_is_kept_in_history(db):
     [maybank] = [p for p in load_demo_loan_products() if p.product_key == MAYBANK_PERSONAL]
     for new_rate in ("5.49", "5.29"):
         with db.transaction() as tx:
-            counts = apply_loan_products(tx, [maybank.model_copy(update={"rate_min": Decimal(new_rate),
-                                                                          "source": "maybank-feed"})])
+            counts = apply_loan_products(
+                tx, [maybank.model_copy(update={"rate_min": Decimal(new_rate), "source": "maybank-feed"})]
+            )
         assert counts.applied == 1
 
     with db.connection() as conn:
@@ -105,5 +113,8 @@ def test_a_savings_rate_change_is_kept_in_the_shared_history(db):
     assert (unchanged.unchanged, unchanged.applied, changed.applied) == (1, 0, 1)
     with db.connection() as conn:
         history = repo.rate_history(conn, "savings", fd.product_key)
-    assert [(h.old_rate, h.new_rate) for h in history] == [(None, fd.rate), (fd.rate, fd.rate + Decimal("0.10"))]
+    assert [(h.old_rate, h.new_rate) for h in history] == [
+        (None, fd.rate),
+        (fd.rate, fd.rate + Decimal("0.10")),
+    ]
     assert history[0].detail["tenure_months"] == fd.tenure_months

@@ -19,9 +19,16 @@ QUERY = {"type": "personal", "amount": "50000", "tenure_months": "60", "monthly_
 
 def product(**overrides: Any) -> LoanProduct:
     fields: dict[str, Any] = {
-        "bank": "Test Bank", "product": "Loan", "loan_type": "personal", "rate_type": "effective",
-        "rate_min": Decimal("8.00"), "tenure_min_months": 12, "tenure_max_months": 120,
-        "amount_min": Decimal("1000"), "amount_max": Decimal("200000"), "min_monthly_income": Decimal("2000"),
+        "bank": "Test Bank",
+        "product": "Loan",
+        "loan_type": "personal",
+        "rate_type": "effective",
+        "rate_min": Decimal("8.00"),
+        "tenure_min_months": 12,
+        "tenure_max_months": 120,
+        "amount_min": Decimal("1000"),
+        "amount_max": Decimal("200000"),
+        "min_monthly_income": Decimal("2000"),
         "source": "test",
     }
     return LoanProduct(**(fields | overrides))
@@ -45,7 +52,9 @@ def rank(loans, **query: str) -> dict:
 def test_products_rank_by_effective_rate_then_total_cost_with_the_issue_s_fields(loans, db):
     store(
         db,
-        product(bank="Flat Bank", product="Flat 5", rate_type="flat", rate_min=Decimal("5.00")),  # ~9.1 % effective
+        product(
+            bank="Flat Bank", product="Flat 5", rate_type="flat", rate_min=Decimal("5.00")
+        ),  # ~9.1 % effective
         product(bank="Cheap Bank", product="Eff 8"),
         product(bank="Fee Bank", product="Eff 8 with fee", fees=Decimal("500")),
         product(bank="Low Bank", product="Eff 7.5", rate_min=Decimal("7.50")),
@@ -66,8 +75,19 @@ def test_products_rank_by_effective_rate_then_total_cost_with_the_issue_s_fields
     fee = body["products"][2]
     assert fee["fees"] == "500.00" and fee["flat_rate"] is None and fee["effective_rate"] == 8.0
     assert Decimal(fee["total_payable"]) == Decimal(body["products"][1]["total_payable"]) + 500
-    assert set(flat) >= {"bank", "product", "rate_type", "flat_rate", "effective_rate", "monthly_instalment",
-                         "total_interest", "total_payable", "dsr", "dsr_percent", "dsr_verdict"}
+    assert set(flat) >= {
+        "bank",
+        "product",
+        "rate_type",
+        "flat_rate",
+        "effective_rate",
+        "monthly_instalment",
+        "total_interest",
+        "total_payable",
+        "dsr",
+        "dsr_percent",
+        "dsr_verdict",
+    }
 
 
 def test_only_products_lending_this_amount_tenure_and_income_are_ranked(loans, db):
@@ -89,18 +109,21 @@ def test_a_loan_the_borrower_cannot_afford_is_listed_with_its_failing_verdict(lo
     assert offer["dsr_verdict"] == "fail" and offer["dsr_percent"] > 70
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"type": "boat"}, "type"),
-    ({"type": ""}, "type"),
-    ({"amount": "-5"}, "amount"),
-    ({"amount": "fifty"}, "amount"),
-    ({"amount": "100.005"}, "amount"),
-    ({"amount": "1000000000000"}, "amount"),
-    ({"tenure_months": "0"}, "tenure_months"),
-    ({"tenure_months": "12.5"}, "tenure_months"),
-    ({"monthly_income": "0"}, "monthly_income"),
-    ({"existing_commitments": "-1"}, "existing_commitments"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"type": "boat"}, "type"),
+        ({"type": ""}, "type"),
+        ({"amount": "-5"}, "amount"),
+        ({"amount": "fifty"}, "amount"),
+        ({"amount": "100.005"}, "amount"),
+        ({"amount": "1000000000000"}, "amount"),
+        ({"tenure_months": "0"}, "tenure_months"),
+        ({"tenure_months": "12.5"}, "tenure_months"),
+        ({"monthly_income": "0"}, "monthly_income"),
+        ({"existing_commitments": "-1"}, "existing_commitments"),
+    ],
+)
 def test_a_bad_query_value_is_a_422_naming_the_parameter(loans, db, params, field):
     body = rank(loans, **params)
     assert body["status"] == 422 and body["ok"] is False and body["error"] == "validation_error"
@@ -162,12 +185,21 @@ def test_the_loans_page_renders_the_default_ranking_server_side(loans, db):
 
 def test_the_loans_page_ranks_the_query_in_its_url_and_escapes_what_it_echoes(loans, db):
     seed_demo_products(db)
-    ok = raw_body_of(invoke(loans, api_event("GET", "/loans/page", query={**QUERY, "type": "home",
-                                                                            "amount": "500000",
-                                                                            "tenure_months": "360"})))
+    ok = raw_body_of(
+        invoke(
+            loans,
+            api_event(
+                "GET",
+                "/loans/page",
+                query={**QUERY, "type": "home", "amount": "500000", "tenure_months": "360"},
+            ),
+        )
+    )
     assert b'<option value="home" selected>' in ok and b"Home Loan" in ok
 
-    bad = invoke(loans, api_event("GET", "/loans/page", query={**QUERY, "amount": "<script>alert(1)</script>"}))
+    bad = invoke(
+        loans, api_event("GET", "/loans/page", query={**QUERY, "amount": "<script>alert(1)</script>"})
+    )
     html = raw_body_of(bad).decode()
     assert bad["statusCode"] == 200
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -26,9 +26,17 @@ BUCKET = "test-rate-feeds"
 KEY = "s3cret-refresh-key"
 MAYBANK = "maybank|personal financing-i|personal"
 ROW = {
-    "bank": "Maybank", "product": "Personal Financing-i", "loan_type": "personal", "rate_type": "flat",
-    "rate_min": "5.49", "rate_max": "8.25", "tenure_min_months": 12, "tenure_max_months": 72,
-    "amount_min": "5000.00", "amount_max": "150000.00", "min_monthly_income": "3500.00",
+    "bank": "Maybank",
+    "product": "Personal Financing-i",
+    "loan_type": "personal",
+    "rate_type": "flat",
+    "rate_min": "5.49",
+    "rate_max": "8.25",
+    "tenure_min_months": 12,
+    "tenure_max_months": 72,
+    "amount_min": "5000.00",
+    "amount_max": "150000.00",
+    "min_monthly_income": "3500.00",
 }
 NEW_ROW = {**ROW, "bank": "Feed Bank", "product": "Cash Now", "rate_min": "4.10", "rate_max": None}
 
@@ -82,9 +90,11 @@ def refresh(loans, key: str | None = KEY) -> tuple[int, dict]:
 
 def snapshot(db) -> list:
     with db.connection() as conn:
-        return [conn.run("SELECT * FROM loan_products ORDER BY id"),
-                conn.run("SELECT * FROM savings_products ORDER BY id"),
-                conn.run("SELECT * FROM product_rate_history ORDER BY id")]
+        return [
+            conn.run("SELECT * FROM loan_products ORDER BY id"),
+            conn.run("SELECT * FROM savings_products ORDER BY id"),
+            conn.run("SELECT * FROM product_rate_history ORDER BY id"),
+        ]
 
 
 def loan(db, key: str):
@@ -103,8 +113,15 @@ def test_a_good_s3_feed_updates_rates_adds_products_and_keeps_history(configure,
 
     assert status == 200 and body["ok"] is True
     [report] = body["sources"]
-    assert report == {"source": f"s3://{BUCKET}/feeds/good.json", "kind": "loan", "status": "applied",
-                      "applied": 2, "unchanged": 0, "error_count": 0, "errors": []}
+    assert report == {
+        "source": f"s3://{BUCKET}/feeds/good.json",
+        "kind": "loan",
+        "status": "applied",
+        "applied": 2,
+        "unchanged": 0,
+        "error_count": 0,
+        "errors": [],
+    }
     maybank = loan(db, MAYBANK)
     assert maybank.rate_min == Decimal("5.49") and maybank.source == f"s3://{BUCKET}/feeds/good.json"
     assert loan(db, "feed bank|cash now|personal").rate_min == Decimal("4.10")
@@ -127,16 +144,23 @@ def test_the_same_feed_again_reports_unchanged_and_adds_no_history(configure, s3
 
 def test_a_partly_bad_feed_applies_the_good_rows_and_reports_the_rest_by_row_and_field(configure, s3, db):
     seed_demo_products(db)
-    rows = [ROW, {**NEW_ROW, "rate_min": "abc"}, {**NEW_ROW, "product": "No type", "loan_type": "boat"},
-            {k: v for k, v in NEW_ROW.items() if k != "amount_max"}]
+    rows = [
+        ROW,
+        {**NEW_ROW, "rate_min": "abc"},
+        {**NEW_ROW, "product": "No type", "loan_type": "boat"},
+        {k: v for k, v in NEW_ROW.items() if k != "amount_max"},
+    ]
     loans = configure("loan=" + put(s3, "feeds/partial.json", feed_json(*rows)))
 
     status, body = refresh(loans)
 
     [report] = body["sources"]
     assert status == 200 and report["status"] == "partial" and report["applied"] == 1
-    assert {(e["row"], e["field"]) for e in report["errors"]} == {(2, "rate_min"), (3, "loan_type"),
-                                                                   (4, "amount_max")}
+    assert {(e["row"], e["field"]) for e in report["errors"]} == {
+        (2, "rate_min"),
+        (3, "loan_type"),
+        (4, "amount_max"),
+    }
     assert loan(db, MAYBANK).rate_min == Decimal("5.49")
     assert loan(db, "feed bank|cash now|personal") is None
 
@@ -164,20 +188,31 @@ def test_a_feed_whose_every_row_is_wrong_fails_and_changes_nothing(configure, s3
 
 
 def test_a_missing_object_or_bad_entry_fails_alone_while_the_other_feeds_apply(configure, s3, db):
-    good = put(s3, "feeds/savings.csv", (
-        b"bank,product,kind,rate,compounding,tenure_months,min_deposit,pidm_insured\n"
-        b"Feed Bank,Super FD,fixed_deposit,3.10,simple,12,1000,true\n"
-        b"Feed Bank,Saver,savings,1.25,monthly,,10,true\n"
-    ))
-    loans = configure(f"s3://{BUCKET}/feeds/nothing-here.json", "savings=" + good, "ftp://host/x.json",
-                      "loan=s3://bucket/no-extension")
+    good = put(
+        s3,
+        "feeds/savings.csv",
+        (
+            b"bank,product,kind,rate,compounding,tenure_months,min_deposit,pidm_insured\n"
+            b"Feed Bank,Super FD,fixed_deposit,3.10,simple,12,1000,true\n"
+            b"Feed Bank,Saver,savings,1.25,monthly,,10,true\n"
+        ),
+    )
+    loans = configure(
+        f"s3://{BUCKET}/feeds/nothing-here.json",
+        "savings=" + good,
+        "ftp://host/x.json",
+        "loan=s3://bucket/no-extension",
+    )
 
     status, body = refresh(loans)
 
     reports = {r["source"]: r for r in body["sources"]}
     assert status == 200 and len(reports) == 4
     assert reports[f"s3://{BUCKET}/feeds/nothing-here.json"]["status"] == "failed"
-    assert reports[f"s3://{BUCKET}/feeds/nothing-here.json"]["errors"][0]["message"] == "feed object not found in S3"
+    assert (
+        reports[f"s3://{BUCKET}/feeds/nothing-here.json"]["errors"][0]["message"]
+        == "feed object not found in S3"
+    )
     assert reports["ftp://host/x.json"]["status"] == "failed"
     assert "json or .csv" in reports["s3://bucket/no-extension"]["errors"][0]["message"]
     savings = reports[good]
@@ -224,7 +259,9 @@ class FeedServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def close(self):
         self.server.shutdown()
@@ -288,7 +325,9 @@ def test_with_no_refresh_key_configured_the_route_is_disabled(configure, db):
 
 
 @pytest.mark.parametrize("presented", [None, "", "wrong-key", KEY + "x", KEY.upper()])
-def test_a_missing_or_wrong_refresh_key_is_a_401_and_nothing_is_fetched(configure, feed_server, db, presented):
+def test_a_missing_or_wrong_refresh_key_is_a_401_and_nothing_is_fetched(
+    configure, feed_server, db, presented
+):
     loans = configure(f"{feed_server.url}/rates/loans.json")
     status, body = refresh(loans, key=presented)
     assert status == 401 and body["ok"] is False
@@ -299,7 +338,9 @@ def test_the_right_refresh_key_runs_the_refresh_whatever_the_header_s_case(confi
     loans = configure(f"{feed_server.url}/rates/loans.json")
     status, body = refresh(loans, key=KEY)
     assert status == 200 and body["sources"][0]["status"] == "applied"
-    response = invoke(loans, api_event("POST", "/loans/rates/refresh", headers={"x-refresh-key": KEY}, groups=None))
+    response = invoke(
+        loans, api_event("POST", "/loans/rates/refresh", headers={"x-refresh-key": KEY}, groups=None)
+    )
     assert response["statusCode"] == 200 and body_of(response)["sources"][0]["status"] == "unchanged"
 
 
@@ -308,8 +349,9 @@ def test_the_right_refresh_key_runs_the_refresh_whatever_the_header_s_case(confi
 
 def test_the_scheduled_function_runs_the_same_refresh_and_logs_failed_feeds(configure, feed_server, s3, db):
     seed_demo_products(db)
-    rates_refresh = configure(f"{feed_server.url}/rates/loans.csv", f"{feed_server.url}/rates/gone.csv",
-                              function="rates_refresh")
+    rates_refresh = configure(
+        f"{feed_server.url}/rates/loans.csv", f"{feed_server.url}/rates/gone.csv", function="rates_refresh"
+    )
     event = json.loads((EVENTS / "rates_refresh_schedule.json").read_text())
 
     result = invoke(rates_refresh, event)

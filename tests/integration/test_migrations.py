@@ -12,16 +12,32 @@ def test_migrations_are_idempotent(session_db):
 
 def test_core_tables_indexes_and_constraints_exist(session_db):
     with session_db.connection() as conn:
-        tables = {r["table_name"] for r in conn.run(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+        tables = {
+            r["table_name"]
+            for r in conn.run(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            )
+        }
         indexes = {r["indexname"] for r in conn.run("SELECT indexname FROM pg_indexes")}
         unique = conn.scalar("""SELECT count(*) FROM pg_constraint WHERE conname = 'invoices_number_key'
                                 AND contype = 'u'""")
-        index_def = conn.scalar("SELECT indexdef FROM pg_indexes WHERE indexname = "
-                                "'supplier_transactions_supplier_date_idx'")
-    assert {"suppliers", "cards", "supplier_transactions", "invoices", "invoice_items", "invoice_sequences",
-            "receipts", "loan_products", "savings_products", "reminders", "processing_logs",
-            "schema_migrations"} <= tables
+        index_def = conn.scalar(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'supplier_transactions_supplier_date_idx'"
+        )
+    assert {
+        "suppliers",
+        "cards",
+        "supplier_transactions",
+        "invoices",
+        "invoice_items",
+        "invoice_sequences",
+        "receipts",
+        "loan_products",
+        "savings_products",
+        "reminders",
+        "processing_logs",
+        "schema_migrations",
+    } <= tables
     assert "supplier_transactions_supplier_date_idx" in indexes
     assert "(supplier_id, txn_date)" in index_def
     assert unique == 1

@@ -64,22 +64,27 @@ def test_a_projection_by_product_key_matches_the_domain_projection_and_notes_pid
 def test_a_projection_by_id_compounds_a_savings_account_monthly(savings):
     products = get(savings, "/savings/products", kind="savings")[1]["products"]
     account = next(p for p in products if p["compounding"] == "monthly")
-    status, body = get(savings, "/savings/projection", amount="100000", months="24", product=str(account["id"]))
+    status, body = get(
+        savings, "/savings/projection", amount="100000", months="24", product=str(account["id"])
+    )
     assert status == 200 and body["product"]["id"] == account["id"]
     credited = [row for row in body["projection"]["schedule"] if row["interest"] != "0.00"]
     assert len(credited) == 24  # credited every month, and each month's interest earns interest after
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ({"amount": "-1", "months": "12", "product": FD_12M}, "amount"),
-    ({"amount": "ten", "months": "12", "product": FD_12M}, "amount"),
-    ({"amount": "100", "months": "12", "product": FD_12M}, "amount"),  # below the product's minimum
-    ({"amount": "10000", "months": "0", "product": FD_12M}, "months"),
-    ({"amount": "10000", "months": "601", "product": FD_12M}, "months"),
-    ({"amount": "10000", "months": "x", "product": FD_12M}, "months"),
-    ({"amount": "10000", "months": "12"}, "product"),
-    ({"months": "12", "product": FD_12M}, "amount"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"amount": "-1", "months": "12", "product": FD_12M}, "amount"),
+        ({"amount": "ten", "months": "12", "product": FD_12M}, "amount"),
+        ({"amount": "100", "months": "12", "product": FD_12M}, "amount"),  # below the product's minimum
+        ({"amount": "10000", "months": "0", "product": FD_12M}, "months"),
+        ({"amount": "10000", "months": "601", "product": FD_12M}, "months"),
+        ({"amount": "10000", "months": "x", "product": FD_12M}, "months"),
+        ({"amount": "10000", "months": "12"}, "product"),
+        ({"months": "12", "product": FD_12M}, "amount"),
+    ],
+)
 def test_a_bad_projection_query_is_a_422_naming_the_parameter(savings, query, field):
     status, body = get(savings, "/savings/projection", **query)
     assert status == 422 and body["ok"] is False and list(body["fields"]) == [field]
@@ -107,4 +112,4 @@ def test_the_savings_page_shows_the_product_table_and_the_projection_form(saving
     assert response["statusCode"] == 200 and header(response, "Content-Type").startswith("text/html")
     assert 'id="projection-form"' in html and f'<option value="{FD_12M}">' in html
     assert html.count('<tr data-product="') == len(load_demo_savings_products())
-    assert "demo data" in html and "Fixed deposit" in html and 'class=active' in html
+    assert "demo data" in html and "Fixed deposit" in html and "class=active" in html

@@ -13,15 +13,36 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def api_event(method: str, path: str, *, resource: str | None = None, body: Any = None, raw_body: bytes | None = None,
-              headers: dict[str, str] | None = None, query: dict[str, str] | None = None,
-              path_params: dict[str, str] | None = None, groups: tuple[str, ...] | None = ("admin",),
-              binary: bool = True) -> dict:
+def api_event(
+    method: str,
+    path: str,
+    *,
+    resource: str | None = None,
+    body: Any = None,
+    raw_body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    path_params: dict[str, str] | None = None,
+    groups: tuple[str, ...] | None = ("admin",),
+    binary: bool = True,
+) -> dict:
     """`groups=None` means not signed in. Bodies are base64-encoded as API Gateway does for `*/*`."""
     data = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else None)
-    hdrs = {"Host": "127.0.0.1:3000", **({"Content-Type": "application/json"} if data else {}), **(headers or {})}
-    authorizer = ({"principalId": "user-1", "email": "finance@example.com", "groups": ",".join(groups),
-                   "authenticated": "true"} if groups is not None else {"authenticated": "false"})
+    hdrs = {
+        "Host": "127.0.0.1:3000",
+        **({"Content-Type": "application/json"} if data else {}),
+        **(headers or {}),
+    }
+    authorizer = (
+        {
+            "principalId": "user-1",
+            "email": "finance@example.com",
+            "groups": ",".join(groups),
+            "authenticated": "true",
+        }
+        if groups is not None
+        else {"authenticated": "false"}
+    )
     return {
         "resource": resource or path,
         "path": path,
@@ -31,8 +52,14 @@ def api_event(method: str, path: str, *, resource: str | None = None, body: Any 
         "queryStringParameters": query,
         "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
         "pathParameters": path_params,
-        "requestContext": {"requestId": str(uuid.uuid4()), "resourcePath": resource or path, "httpMethod": method,
-                           "stage": "live", "authorizer": authorizer, "identity": {"sourceIp": "127.0.0.1"}},
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "resourcePath": resource or path,
+            "httpMethod": method,
+            "stage": "live",
+            "authorizer": authorizer,
+            "identity": {"sourceIp": "127.0.0.1"},
+        },
         "body": (base64.b64encode(data).decode() if binary else data.decode()) if data else None,
         "isBase64Encoded": bool(data) and binary,
     }

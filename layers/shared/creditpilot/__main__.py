@@ -1,10 +1,10 @@
 """Operator commands: `python -m creditpilot COMMAND`.
 
-    migrate                   apply pending SQL migrations (DATABASE_URL, or DB_HOST + DB_SECRET_ARN)
-    seed                      load the demo data (idempotent)
-    check-invoice-numbers     verify numbers are unique, increasing and gapless per year (exit 1 if not)
-    invoke NAME [--event F]   run one function once against the local cloud (from a project checkout)
-    smoke [--url U]           sign in and read /health and /stats of a running stack
+migrate                   apply pending SQL migrations (DATABASE_URL, or DB_HOST + DB_SECRET_ARN)
+seed                      load the demo data (idempotent)
+check-invoice-numbers     verify numbers are unique, increasing and gapless per year (exit 1 if not)
+invoke NAME [--event F]   run one function once against the local cloud (from a project checkout)
+smoke [--url U]           sign in and read /health and /stats of a running stack
 """
 
 from __future__ import annotations
@@ -58,15 +58,21 @@ def cmd_invoke(args: argparse.Namespace) -> int:
 def cmd_smoke(args: argparse.Namespace) -> int:
     from creditpilot.ops.smoke import run_smoke
 
-    report = run_smoke(args.url, os.environ.get("SMOKE_EMAIL", "demo@creditpilot.local"),
-                       os.environ.get("SMOKE_PASSWORD") or os.environ.get("DEV_PASSWORD") or "CreditPilot-demo1")
+    report = run_smoke(
+        args.url,
+        os.environ.get("SMOKE_EMAIL", "demo@creditpilot.local"),
+        os.environ.get("SMOKE_PASSWORD") or os.environ.get("DEV_PASSWORD") or "CreditPilot-demo1",
+    )
     print(json.dumps(report, indent=2))
     return 0 if report["ok"] else 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m creditpilot", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m creditpilot",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate").set_defaults(run=cmd_migrate)
     sub.add_parser("seed").set_defaults(run=cmd_seed)

@@ -29,9 +29,15 @@ def store(moto_endpoint, buckets):
 def deps(db, store):
     import os
 
-    return InvoiceDeps(db=db, store=store, bucket=INVOICES_BUCKET, exports_bucket=EXPORTS_BUCKET,
-                       profile=load_profile(), render=render_invoice_pdf,
-                       cipher=FieldCipher(os.environ["FERNET_KEY"]))
+    return InvoiceDeps(
+        db=db,
+        store=store,
+        bucket=INVOICES_BUCKET,
+        exports_bucket=EXPORTS_BUCKET,
+        profile=load_profile(),
+        render=render_invoice_pdf,
+        cipher=FieldCipher(os.environ["FERNET_KEY"]),
+    )
 
 
 @pytest.fixture

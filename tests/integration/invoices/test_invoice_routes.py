@@ -21,12 +21,16 @@ def post(app, path, body, groups=("finance",), headers=None):
 
 
 def test_make_issues_a_real_invoice_and_answers_it_as_a_sanitised_download(invoices_app, db):
-    response = get(invoices_app, "/invoices/make", {"layout": "service", "bill_to_name": "DINAS RESTAURANT",
-                                                    "amount": "8.50", "lang": "en"})
+    response = get(
+        invoices_app,
+        "/invoices/make",
+        {"layout": "service", "bill_to_name": "DINAS RESTAURANT", "amount": "8.50", "lang": "en"},
+    )
     assert response["statusCode"] == 200
     assert header(response, "Content-Type") == "application/pdf"
-    assert 'filename="INV-2026-0001_DINAS-RESTAURANT.pdf"' in header(response, "Content-Disposition") or \
-        "_DINAS-RESTAURANT.pdf" in header(response, "Content-Disposition")
+    assert 'filename="INV-2026-0001_DINAS-RESTAURANT.pdf"' in header(
+        response, "Content-Disposition"
+    ) or "_DINAS-RESTAURANT.pdf" in header(response, "Content-Disposition")
     text = PdfReader(io.BytesIO(raw_body_of(response))).pages[0].extract_text()
     assert "DINAS RESTAURANT" in text and "8.50" in text
 
@@ -41,18 +45,21 @@ def test_preview_is_inline_marked_preview_and_takes_no_number(invoices_app, db):
         assert conn.scalar("SELECT count(*) FROM invoice_sequences") == 0
 
 
-@pytest.mark.parametrize("query, field", [
-    ({"layout": "letter", "bill_to_name": "A", "amount": "1"}, "layout"),
-    ({"lang": "fr", "bill_to_name": "A", "amount": "1"}, "lang"),
-    ({"bill_to_name": "A", "amount": "-5"}, "amount"),
-    ({"bill_to_name": "A", "amount": "0"}, "amount"),
-    ({"bill_to_name": "A", "amount": "1.005"}, "amount"),
-    ({"bill_to_name": "A", "amount": "abc"}, "amount"),
-    ({"bill_to_name": "", "amount": "1"}, "bill_to_name"),
-    ({"bill_to_name": "N" * 2000, "amount": "1"}, "bill_to_name"),
-    ({"amount": "1"}, "bill_to_name"),
-    ({"bill_to_name": "A", "amount": "1", "tax_rate": "0.5"}, "tax_rate"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ({"layout": "letter", "bill_to_name": "A", "amount": "1"}, "layout"),
+        ({"lang": "fr", "bill_to_name": "A", "amount": "1"}, "lang"),
+        ({"bill_to_name": "A", "amount": "-5"}, "amount"),
+        ({"bill_to_name": "A", "amount": "0"}, "amount"),
+        ({"bill_to_name": "A", "amount": "1.005"}, "amount"),
+        ({"bill_to_name": "A", "amount": "abc"}, "amount"),
+        ({"bill_to_name": "", "amount": "1"}, "bill_to_name"),
+        ({"bill_to_name": "N" * 2000, "amount": "1"}, "bill_to_name"),
+        ({"amount": "1"}, "bill_to_name"),
+        ({"bill_to_name": "A", "amount": "1", "tax_rate": "0.5"}, "tax_rate"),
+    ],
+)
 def test_bad_input_is_a_4xx_naming_the_field_and_writes_nothing(invoices_app, db, query, field):
     response = get(invoices_app, "/invoices/make", query)
     assert 400 <= response["statusCode"] < 500
@@ -69,15 +76,27 @@ def test_month_like_2026_13_is_refused(invoices_app, db):
 
 
 def test_viewer_cannot_issue_but_can_list(invoices_app, db):
-    assert get(invoices_app, "/invoices/make", {"bill_to_name": "A", "amount": "1"}, groups=("viewer",))[
-        "statusCode"] == 403
+    assert (
+        get(invoices_app, "/invoices/make", {"bill_to_name": "A", "amount": "1"}, groups=("viewer",))[
+            "statusCode"
+        ]
+        == 403
+    )
     assert get(invoices_app, "/invoices", {"month": "2026-01"}, groups=("viewer",))["statusCode"] == 200
 
 
 def test_post_json_itemised_with_idempotency_key_replays_the_same_invoice(invoices_app, db):
-    body = {"layout": "itemised", "lang": "zh", "bill_to_name": "丁娜斯餐饮有限公司", "issue_date": "2026-02-10",
-            "tax_rate": "0.08", "items": [{"description": "信用卡管理服务", "quantity": 2, "unit_price": 120.5},
-                                          {"description": "Receipt matching", "quantity": "3", "unit_price": "2.50"}]}
+    body = {
+        "layout": "itemised",
+        "lang": "zh",
+        "bill_to_name": "丁娜斯餐饮有限公司",
+        "issue_date": "2026-02-10",
+        "tax_rate": "0.08",
+        "items": [
+            {"description": "信用卡管理服务", "quantity": 2, "unit_price": 120.5},
+            {"description": "Receipt matching", "quantity": "3", "unit_price": "2.50"},
+        ],
+    }
     first = post(invoices_app, "/invoices", body, headers={"Idempotency-Key": "k-1"})
     again = post(invoices_app, "/invoices", body, headers={"Idempotency-Key": "k-1"})
     assert first["statusCode"] == 201 and again["statusCode"] == 200
@@ -89,14 +108,28 @@ def test_post_json_itemised_with_idempotency_key_replays_the_same_invoice(invoic
 
 def test_get_one_gives_metadata_and_a_presigned_download(invoices_app, db):
     get(invoices_app, "/invoices/make", {"bill_to_name": "99 SPEED MART", "amount": "12.00"})
-    response = invoke(invoices_app, api_event("GET", "/invoices/INV-2026-0001", resource="/invoices/{number}",
-                                              path_params={"number": "INV-2026-0001"}))
+    response = invoke(
+        invoices_app,
+        api_event(
+            "GET",
+            "/invoices/INV-2026-0001",
+            resource="/invoices/{number}",
+            path_params={"number": "INV-2026-0001"},
+        ),
+    )
     body = body_of(response)
     assert response["statusCode"] == 200
     assert body["invoice"]["bill_to_name"] == "99 SPEED MART" and body["invoice"]["pdf_status"] == "stored"
     assert "X-Amz-Signature" in body["download_url"] and "INV-2026-0001" in unquote(body["download_url"])
-    missing = invoke(invoices_app, api_event("GET", "/invoices/INV-2026-0099", resource="/invoices/{number}",
-                                             path_params={"number": "INV-2026-0099"}))
+    missing = invoke(
+        invoices_app,
+        api_event(
+            "GET",
+            "/invoices/INV-2026-0099",
+            resource="/invoices/{number}",
+            path_params={"number": "INV-2026-0099"},
+        ),
+    )
     assert missing["statusCode"] == 404
 
 
@@ -107,9 +140,13 @@ def _seed_transactions(db, month_start: date):
         for name in ("DINAS RESTAURANT", "../../etc/passwd", "CON", "KEDAI\x07 PAPAN 😀", "丁娜斯餐饮"):
             supplier = tx.scalar("INSERT INTO suppliers (name) VALUES (:n) RETURNING id", n=name)
             for day in (3, 9):
-                tx.run("""INSERT INTO supplier_transactions (card_id, supplier_id, txn_date, amount, description)
-                          VALUES (:c, :s, :d, 10.10, 'Purchase')""", c=card, s=supplier,
-                       d=month_start.replace(day=day))
+                tx.run(
+                    """INSERT INTO supplier_transactions (card_id, supplier_id, txn_date, amount, description)
+                          VALUES (:c, :s, :d, 10.10, 'Purchase')""",
+                    c=card,
+                    s=supplier,
+                    d=month_start.replace(day=day),
+                )
 
 
 def test_batch_issues_one_invoice_per_supplier_once_and_the_zip_reads_back(invoices_app, db):

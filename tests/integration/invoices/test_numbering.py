@@ -18,8 +18,18 @@ from creditpilot.platform.errors import ConflictError, DatabaseUnavailableError,
 
 
 def draft(deps, name="DINAS RESTAURANT", amount="8.50", issued=date(2026, 3, 2), **extra):
-    return draft_from({"layout": "service", "lang": "en", "bill_to_name": name, "amount": amount,
-                       "description": "Card management fee", "issue_date": issued, **extra}, deps.profile)
+    return draft_from(
+        {
+            "layout": "service",
+            "lang": "en",
+            "bill_to_name": name,
+            "amount": amount,
+            "description": "Card management fee",
+            "issue_date": issued,
+            **extra,
+        },
+        deps.profile,
+    )
 
 
 def numbers(db):
@@ -49,9 +59,13 @@ def test_numbers_restart_each_year_and_grow_past_four_digits(deps):
     with deps.db.transaction() as tx:
         tx.run("UPDATE invoice_sequences SET last_number = 9999 WHERE year = 2027")
         for seq in range(2, 10000):  # fill the year so the check stays gapless
-            tx.run("""INSERT INTO invoices (number, year, seq, layout, lang, bill_to_name, issue_date, due_date,
+            tx.run(
+                """INSERT INTO invoices (number, year, seq, layout, lang, bill_to_name, issue_date, due_date,
                       subtotal, tax, total) VALUES (:n, 2027, :s, 'service', 'en', 'X', '2027-01-01',
-                      '2027-01-31', 1, 0, 1)""", n=format_invoice_number(2027, seq), s=seq)
+                      '2027-01-31', 1, 0, 1)""",
+                n=format_invoice_number(2027, seq),
+                s=seq,
+            )
     assert issue_invoice(deps, draft(deps, issued=date(2027, 2, 1))).record.number == "INV-2027-10000"
     assert_gapless(deps.db)
 
@@ -93,8 +107,11 @@ def test_same_key_for_a_different_invoice_is_a_conflict_and_takes_no_number(deps
 
 def test_concurrent_retries_with_one_key_issue_one_invoice(deps):
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda _: issue_invoice(deps, draft(deps), idempotency_key="dup").record.number,
-                                range(8)))
+        results = list(
+            pool.map(
+                lambda _: issue_invoice(deps, draft(deps), idempotency_key="dup").record.number, range(8)
+            )
+        )
     assert set(results) == {"INV-2026-0001"}
     assert numbers(deps.db) == ["INV-2026-0001"]
     assert_gapless(deps.db)
@@ -102,8 +119,11 @@ def test_concurrent_retries_with_one_key_issue_one_invoice(deps):
 
 # ---- fault points -------------------------------------------------------------------------------
 
+
 def test_render_failure_after_commit_keeps_the_invoice_and_regenerates_the_pdf_on_demand(deps):
-    broken = service.InvoiceDeps(**{**deps.__dict__, "render": lambda doc: (_ for _ in ()).throw(RuntimeError("font"))})
+    broken = service.InvoiceDeps(
+        **{**deps.__dict__, "render": lambda doc: (_ for _ in ()).throw(RuntimeError("font"))}
+    )
     issued = issue_invoice(broken, draft(deps))
     assert issued.pdf is None and issued.record.number == "INV-2026-0001"
     record, url = service.get_invoice(deps, "INV-2026-0001")  # working renderer: made on demand
@@ -122,7 +142,9 @@ def test_s3_failure_after_commit_keeps_the_invoice_pending_then_stores_it(deps, 
     assert issued.pdf is None
     with deps.db.connection() as conn:
         assert conn.scalar("SELECT pdf_status FROM invoices WHERE number = 'INV-2026-0001'") == "pending"
-    pdf = service.ensure_pdf(deps, service.repo.get_by_number(deps.db.connection().__enter__(), "INV-2026-0001"))
+    pdf = service.ensure_pdf(
+        deps, service.repo.get_by_number(deps.db.connection().__enter__(), "INV-2026-0001")
+    )
     assert pdf.startswith(b"%PDF")
     assert_gapless(deps.db)
 
@@ -133,8 +155,9 @@ def test_pdf_lost_from_s3_is_regenerated_with_the_same_content(deps, buckets):
         record = service.repo.get_by_number(conn, issued.record.number)
     buckets.delete_object(Bucket=deps.bucket, Key=record.s3_key)
     again = service.ensure_pdf(deps, record)
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     text = PdfReader(io.BytesIO(again)).pages[0].extract_text()
     assert "INV-2026-0001" in text and "TEO HENG STATIONERY" in text
@@ -205,8 +228,12 @@ KILLER = textwrap.dedent("""
 @pytest.mark.parametrize("point", ["before_commit", "after_number_before_commit", "after_commit_before_pdf"])
 def test_killed_process_leaves_no_gap(deps, database_url, point):
     issue_invoice(deps, draft(deps))
-    proc = subprocess.run([sys.executable, "-c", KILLER, point], env={**os.environ, "DATABASE_URL": database_url},
-                          capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLER, point],
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        timeout=60,
+    )
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
     expected = ["INV-2026-0001", "INV-2026-0002"] if point == "after_commit_before_pdf" else ["INV-2026-0001"]
     assert numbers(deps.db) == expected

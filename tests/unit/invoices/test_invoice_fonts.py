@@ -2,12 +2,13 @@ import io
 from pathlib import Path
 
 import pytest
+from fpdf.fonts import TTFFont
+from pypdf import PdfReader
+
 from creditpilot.invoices.models import InvoiceDocument, sample_draft
 from creditpilot.invoices.pdf import fonts, render_invoice_pdf
 from creditpilot.invoices.pdf.fonts import CJK, LATIN_REGULAR, FontMissingError, find_font
 from creditpilot.invoices.profile import load_profile
-from fpdf.fonts import TTFFont
-from pypdf import PdfReader
 
 
 def doc_for(bill_to_name, lang="zh"):
@@ -56,7 +57,9 @@ def test_cached_fonts_do_not_carry_glyphs_from_one_document_into_the_next():
     after = render_invoice_pdf(doc_for("丁娜斯餐饮有限公司"))
     assert glyph_count(many_chars, "DroidSansFallback") >= glyph_count(before, "DroidSansFallback") + 12
     assert glyph_count(after, "DroidSansFallback") == glyph_count(before, "DroidSansFallback")
-    assert embedded_font_program(after, "DroidSansFallback") == embedded_font_program(before, "DroidSansFallback")
+    assert embedded_font_program(after, "DroidSansFallback") == embedded_font_program(
+        before, "DroidSansFallback"
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -77,4 +80,6 @@ def test_document_font_sets_every_attribute_fpdf2_gives_its_own_fonts():
     fonts.add_invoice_font(pdf, "cached", "", LATIN_REGULAR, "cached")
     cached = pdf.fonts["cached"]
     slots = [slot for slot in TTFFont.__slots__ if slot != "ttfont"]
-    assert [slot for slot in slots if hasattr(naive, slot)] == [slot for slot in slots if hasattr(cached, slot)]
+    assert [slot for slot in slots if hasattr(naive, slot)] == [
+        slot for slot in slots if hasattr(cached, slot)
+    ]

@@ -2,6 +2,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
 from creditpilot.invoices.models import (
     InvoiceDocument,
     InvoiceDraft,
@@ -10,9 +14,6 @@ from creditpilot.invoices.models import (
     sample_draft,
 )
 from creditpilot.invoices.profile import load_profile
-from hypothesis import given
-from hypothesis import strategies as st
-from pydantic import ValidationError
 
 SEN = Decimal("0.01")
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
@@ -47,8 +48,14 @@ def test_total_is_subtotal_plus_tax_and_every_amount_is_in_sen(lines, rate):
 
 @pytest.mark.parametrize(
     ("quantity", "unit_price", "amount"),
-    [("1", "0.01", "0.01"), ("0.5", "0.01", "0.01"), ("1.5", "0.03", "0.05"), ("3", "120.00", "360.00"),
-     ("0.333", "10.00", "3.33"), ("0.125", "0.04", "0.01")],
+    [
+        ("1", "0.01", "0.01"),
+        ("0.5", "0.01", "0.01"),
+        ("1.5", "0.03", "0.05"),
+        ("3", "120.00", "360.00"),
+        ("0.333", "10.00", "3.33"),
+        ("0.125", "0.04", "0.01"),
+    ],
 )
 def test_each_line_rounds_half_up_to_the_sen(quantity, unit_price, amount):
     assert InvoiceItem(description="x", quantity=quantity, unit_price=unit_price).amount == Decimal(amount)
@@ -56,8 +63,14 @@ def test_each_line_rounds_half_up_to_the_sen(quantity, unit_price, amount):
 
 @pytest.mark.parametrize(
     ("subtotal", "rate", "tax"),
-    [("8.50", "0.06", "0.51"), ("0.05", "0.08", "0.00"), ("0.07", "0.08", "0.01"), ("1280.50", "0.08", "102.44"),
-     ("10.25", "0.06", "0.62"), ("100.00", "0.00", "0.00")],
+    [
+        ("8.50", "0.06", "0.51"),
+        ("0.05", "0.08", "0.00"),
+        ("0.07", "0.08", "0.01"),
+        ("1280.50", "0.08", "102.44"),
+        ("10.25", "0.06", "0.62"),
+        ("100.00", "0.00", "0.00"),
+    ],
 )
 def test_tax_rounds_half_up_on_the_subtotal(subtotal, rate, tax):
     totals = compute_totals([InvoiceItem(description="x", unit_price=subtotal)], Decimal(rate))
@@ -68,14 +81,25 @@ def test_tax_rounds_half_up_on_the_subtotal(subtotal, rate, tax):
 def test_due_date_defaults_to_the_profiles_payment_terms():
     assert draft().due_date == date(2026, 2, 14)
     profile = load_profile({"COMPANY_PAYMENT_TERMS_DAYS": "14"})
-    data = {"layout": "service", "bill_to_name": "A", "issue_date": "2026-01-15", "amount": "5", "description": "x"}
+    data = {
+        "layout": "service",
+        "bill_to_name": "A",
+        "issue_date": "2026-01-15",
+        "amount": "5",
+        "description": "x",
+    }
     assert InvoiceDraft.model_validate(data, context={"profile": profile}).due_date == date(2026, 1, 29)
 
 
 def test_validation_errors_name_each_bad_field():
     with pytest.raises(ValidationError) as exc_info:
-        draft(bill_to_name="   ", due_date="2026-01-01", tax_rate="0.07", month="2026-13",
-              items=[{"description": "x", "unit_price": "1.005"}])
+        draft(
+            bill_to_name="   ",
+            due_date="2026-01-01",
+            tax_rate="0.07",
+            month="2026-13",
+            items=[{"description": "x", "unit_price": "1.005"}],
+        )
     assert {"bill_to_name", "due_date", "tax_rate", "month", "items.0.unit_price"} <= error_fields(exc_info)
 
 
@@ -88,7 +112,13 @@ def test_bill_to_name_refuses_control_characters_and_overlong_names(name):
 
 def test_tax_rate_must_be_one_the_profile_allows():
     profile = load_profile({"COMPANY_ALLOWED_TAX_RATES": "0.00,0.08"})
-    data = {"layout": "service", "bill_to_name": "A", "issue_date": "2026-01-15", "amount": "5", "description": "x"}
+    data = {
+        "layout": "service",
+        "bill_to_name": "A",
+        "issue_date": "2026-01-15",
+        "amount": "5",
+        "description": "x",
+    }
     with pytest.raises(ValidationError) as exc_info:
         InvoiceDraft.model_validate({**data, "tax_rate": "0.06"}, context={"profile": profile})
     assert error_fields(exc_info) == {"tax_rate"}
@@ -132,7 +162,9 @@ def test_document_round_trips_through_json_without_changing_money():
 
 def test_a_stated_line_amount_that_disagrees_is_refused():
     with pytest.raises(ValidationError):
-        InvoiceItem.model_validate({"description": "x", "quantity": "2", "unit_price": "1.00", "amount": "3.00"})
+        InvoiceItem.model_validate(
+            {"description": "x", "quantity": "2", "unit_price": "1.00", "amount": "3.00"}
+        )
 
 
 def test_document_filename_joins_number_and_bill_to():
@@ -153,6 +185,11 @@ def test_importing_models_does_not_load_the_pdf_libraries():
     import sys
 
     code = "import sys, creditpilot.invoices.models; print(any(m.split('.')[0] in ('fpdf', 'fontTools') for m in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={"PYTHONPATH": "layers/shared"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": "layers/shared"},
+    )
     assert result.stdout.strip() == "False"

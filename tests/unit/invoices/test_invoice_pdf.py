@@ -4,10 +4,11 @@ import subprocess
 from functools import cache
 
 import pytest
+from pypdf import PdfReader
+
 from creditpilot.invoices.models import InvoiceDocument, InvoiceDraft, sample_draft
 from creditpilot.invoices.pdf import render_invoice_pdf
 from creditpilot.invoices.profile import load_profile
-from pypdf import PdfReader
 
 LAYOUTS = ["service", "debit", "itemised"]
 LANGS = ["en", "zh"]
@@ -16,12 +17,16 @@ SUBSET_NAME = re.compile(r"^/?[A-Z]{6}\+")
 
 @cache
 def sample_pdf(layout, lang, preview=False):
-    doc = InvoiceDocument.build(sample_draft(layout, lang), load_profile(), number=None if preview else "INV-2026-0001")
+    doc = InvoiceDocument.build(
+        sample_draft(layout, lang), load_profile(), number=None if preview else "INV-2026-0001"
+    )
     return render_invoice_pdf(doc, preview=preview)
 
 
 def pdftotext(pdf: bytes, *args: str) -> str:
-    return subprocess.run(["pdftotext", *args, "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", *args, "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def embedded_fonts(pdf: bytes) -> dict[str, dict]:
@@ -35,10 +40,18 @@ def embedded_fonts(pdf: bytes) -> dict[str, dict]:
 
 
 def many_items_doc(count: int, lang: str = "en") -> InvoiceDocument:
-    draft = InvoiceDraft.model_validate({
-        "layout": "itemised", "lang": lang, "bill_to_name": "DINAS RESTAURANT", "issue_date": "2026-01-15",
-        "items": [{"description": f"Card transaction {n} at supplier", "unit_price": "10.00"} for n in range(count)],
-    })
+    draft = InvoiceDraft.model_validate(
+        {
+            "layout": "itemised",
+            "lang": lang,
+            "bill_to_name": "DINAS RESTAURANT",
+            "issue_date": "2026-01-15",
+            "items": [
+                {"description": f"Card transaction {n} at supplier", "unit_price": "10.00"}
+                for n in range(count)
+            ],
+        }
+    )
     return InvoiceDocument.build(draft, load_profile(), number="INV-2026-0042")
 
 
@@ -67,11 +80,22 @@ def test_english_pdf_is_titled_by_layout_with_english_labels(layout, title):
     assert "Page 1 of 1" in text
 
 
-@pytest.mark.parametrize(("layout", "title"), [("service", "服务发票"), ("debit", "借项通知单"), ("itemised", "发票")])
+@pytest.mark.parametrize(
+    ("layout", "title"), [("service", "服务发票"), ("debit", "借项通知单"), ("itemised", "发票")]
+)
 def test_chinese_pdf_has_chinese_title_labels_and_terms(layout, title):
     text = pdftotext(sample_pdf(layout, "zh"))
     assert title in text
-    for label in ("客户", "小计", "服务税", "总计", "银行资料", "条款与条件", "第 1 页，共 1 页", "请于上述到期日之前付款"):
+    for label in (
+        "客户",
+        "小计",
+        "服务税",
+        "总计",
+        "银行资料",
+        "条款与条件",
+        "第 1 页，共 1 页",
+        "请于上述到期日之前付款",
+    ):
         assert label in text
 
 
@@ -136,7 +160,9 @@ def test_unset_profile_fields_are_printed_visibly():
 
 def test_set_profile_fields_are_printed():
     profile = load_profile({"COMPANY_SST_NO": "W10-1808-32000123", "COMPANY_BANK_ACCOUNT": "5140-1234-5678"})
-    text = pdftotext(render_invoice_pdf(InvoiceDocument.build(sample_draft("service", "en"), profile, "INV-2026-0001")))
+    text = pdftotext(
+        render_invoice_pdf(InvoiceDocument.build(sample_draft("service", "en"), profile, "INV-2026-0001"))
+    )
     assert "W10-1808-32000123" in text and "5140-1234-5678" in text
     assert "[unset: SST registration no.]" not in text
 

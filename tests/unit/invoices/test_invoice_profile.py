@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+
 from creditpilot.invoices.profile import ProfileError, load_profile
 
 
@@ -15,16 +16,18 @@ def test_default_profile_is_the_company_with_unknown_identifiers_left_unset():
 
 
 def test_environment_keys_override_the_json():
-    profile = load_profile({
-        "COMPANY_NAME": "INFINITE GZ SDN BHD (KL)",
-        "COMPANY_SST_NO": "W10-1808-32000123",
-        "COMPANY_BANK_ACCOUNT": "5140 1234 5678",
-        "COMPANY_ADDRESS": "Level 5, Menara X\\nKuala Lumpur",
-        "COMPANY_DEFAULT_TAX_RATE": "0.08",
-        "COMPANY_PAYMENT_TERMS_DAYS": "14",
-        "COMPANY_TIN": "",  # empty counts as not given
-        "PATH": "/usr/bin",
-    })
+    profile = load_profile(
+        {
+            "COMPANY_NAME": "INFINITE GZ SDN BHD (KL)",
+            "COMPANY_SST_NO": "W10-1808-32000123",
+            "COMPANY_BANK_ACCOUNT": "5140 1234 5678",
+            "COMPANY_ADDRESS": "Level 5, Menara X\\nKuala Lumpur",
+            "COMPANY_DEFAULT_TAX_RATE": "0.08",
+            "COMPANY_PAYMENT_TERMS_DAYS": "14",
+            "COMPANY_TIN": "",  # empty counts as not given
+            "PATH": "/usr/bin",
+        }
+    )
     assert profile.name == "INFINITE GZ SDN BHD (KL)"
     assert profile.sst_no == "W10-1808-32000123"
     assert profile.address_lines == ["Level 5, Menara X", "Kuala Lumpur"]
@@ -35,9 +38,11 @@ def test_environment_keys_override_the_json():
 
 @pytest.mark.parametrize(
     ("overrides", "key"),
-    [({"COMPANY_DEFAULT_TAX_RATE": "0.10"}, "COMPANY_DEFAULT_TAX_RATE"),
-     ({"COMPANY_PAYMENT_TERMS_DAYS": "soon"}, "COMPANY_PAYMENT_TERMS_DAYS"),
-     ({"COMPANY_ALLOWED_TAX_RATES": "0.06"}, "company.json")],  # default 0.00 is no longer allowed
+    [
+        ({"COMPANY_DEFAULT_TAX_RATE": "0.10"}, "COMPANY_DEFAULT_TAX_RATE"),
+        ({"COMPANY_PAYMENT_TERMS_DAYS": "soon"}, "COMPANY_PAYMENT_TERMS_DAYS"),
+        ({"COMPANY_ALLOWED_TAX_RATES": "0.06"}, "company.json"),
+    ],  # default 0.00 is no longer allowed
 )
 def test_a_bad_override_fails_naming_the_key(overrides, key):
     with pytest.raises(ProfileError, match=key):

@@ -2,9 +2,10 @@ import io
 import unicodedata
 import zipfile
 
-from creditpilot.invoices.zipper import write_zip
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from creditpilot.invoices.zipper import write_zip
 
 
 class NonSeekableStream(io.RawIOBase):
@@ -33,8 +34,20 @@ class NonSeekableStream(io.RawIOBase):
         return b"".join(self.chunks)
 
 
-HOSTILE = ["../../etc/passwd", "/etc/shadow", "CON", "con.pdf", "a\x00b\x1f.pdf", "😀.pdf", "发票 吉隆坡.pdf",
-           "x.pdf", "X.pdf", "x.pdf", "..", "C:\\Windows\\win.ini"]
+HOSTILE = [
+    "../../etc/passwd",
+    "/etc/shadow",
+    "CON",
+    "con.pdf",
+    "a\x00b\x1f.pdf",
+    "😀.pdf",
+    "发票 吉隆坡.pdf",
+    "x.pdf",
+    "X.pdf",
+    "x.pdf",
+    "..",
+    "C:\\Windows\\win.ini",
+]
 
 
 def test_zip_written_to_a_non_seekable_stream_reads_back_intact():
@@ -49,7 +62,15 @@ def test_zip_written_to_a_non_seekable_stream_reads_back_intact():
 
 def test_hostile_names_are_sanitised_and_made_unique():
     names = write_zip([(name, b"%PDF") for name in HOSTILE], io.BytesIO())
-    assert names[:7] == ["etc_passwd", "etc_shadow", "_CON", "_con.pdf", "ab.pdf", "file.pdf", "发票-吉隆坡.pdf"]
+    assert names[:7] == [
+        "etc_passwd",
+        "etc_shadow",
+        "_CON",
+        "_con.pdf",
+        "ab.pdf",
+        "file.pdf",
+        "发票-吉隆坡.pdf",
+    ]
     assert names[7:10] == ["x.pdf", "X (2).pdf", "x (3).pdf"]
     assert len({name.casefold() for name in names}) == len(names)
 
@@ -61,6 +82,7 @@ def test_bytes_and_callables_can_be_mixed_and_callables_run_in_order():
         def make():
             produced.append(n)
             return b"%PDF" + bytes([n])
+
         return make
 
     stream = io.BytesIO()

@@ -25,8 +25,10 @@ def _jwk(private_key, kid):
 
 @pytest.fixture(scope="module")
 def keys():
-    return {"good": rsa.generate_private_key(public_exponent=65537, key_size=2048),
-            "other": rsa.generate_private_key(public_exponent=65537, key_size=2048)}
+    return {
+        "good": rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        "other": rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -63,15 +65,29 @@ def authorizer(jwks_url, monkeypatch):
 
 def token(key, *, kid="good-kid", token_use="id", audience=CLIENT, issuer=ISSUER, expires_in=3600, **extra):
     now = int(time.time())
-    claims = {"sub": "user-1", "iss": issuer, "token_use": token_use, "iat": now, "exp": now + expires_in,
-              "email": "demo@creditpilot.local", "cognito:groups": ["admin", "unknown-group"], **extra}
+    claims = {
+        "sub": "user-1",
+        "iss": issuer,
+        "token_use": token_use,
+        "iat": now,
+        "exp": now + expires_in,
+        "email": "demo@creditpilot.local",
+        "cognito:groups": ["admin", "unknown-group"],
+        **extra,
+    }
     claims["aud" if token_use == "id" else "client_id"] = audience
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 
 
 def request(headers, method="GET", resource="/stats"):
-    return {"type": "REQUEST", "methodArn": METHOD_ARN, "resource": resource, "path": resource,
-            "httpMethod": method, "headers": headers}
+    return {
+        "type": "REQUEST",
+        "methodArn": METHOD_ARN,
+        "resource": resource,
+        "path": resource,
+        "httpMethod": method,
+        "headers": headers,
+    }
 
 
 def run(module, event):
@@ -96,8 +112,19 @@ def test_access_token_with_our_client_id_is_allowed(authorizer, keys):
     assert answer["context"]["authenticated"] == "true"
 
 
-@pytest.mark.parametrize("case", ["expired", "wrong_signature", "wrong_audience", "wrong_issuer", "unknown_kid",
-                                  "garbage", "missing", "refresh_use"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "expired",
+        "wrong_signature",
+        "wrong_audience",
+        "wrong_issuer",
+        "unknown_kid",
+        "garbage",
+        "missing",
+        "refresh_use",
+    ],
+)
 def test_invalid_tokens_get_401_on_api_routes(authorizer, keys, case):
     bad = {
         "expired": lambda: token(keys["good"], expires_in=-3600),
@@ -121,6 +148,8 @@ def test_pages_without_login_pass_as_anonymous_so_they_can_redirect(authorizer):
 
 
 def test_expired_token_on_a_page_is_anonymous_not_signed_in(authorizer, keys):
-    answer = run(authorizer, request({"cookie": f"session={token(keys['good'], expires_in=-60)}"},
-                                     resource="/loans/page"))
+    answer = run(
+        authorizer,
+        request({"cookie": f"session={token(keys['good'], expires_in=-60)}"}, resource="/loans/page"),
+    )
     assert answer["context"]["authenticated"] == "false"

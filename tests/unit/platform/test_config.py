@@ -12,23 +12,45 @@ def test_empty_optional_integrations_are_disabled_not_errors():
 
 
 def test_integrations_enable_when_fully_configured():
-    settings = settings_from({"SENDGRID_API_KEY": "SG.x", "MAIL_FROM": "billing@example.my", "TWILIO_SID": "AC1",
-                              "TWILIO_TOKEN": "t", "TWILIO_FROM": "+60123456789", "ENABLE_WHATSAPP": "true",
-                              "TWILIO_WHATSAPP_FROM": "whatsapp:+60123456789"})
+    settings = settings_from(
+        {
+            "SENDGRID_API_KEY": "SG.x",
+            "MAIL_FROM": "billing@example.my",
+            "TWILIO_SID": "AC1",
+            "TWILIO_TOKEN": "t",
+            "TWILIO_FROM": "+60123456789",
+            "ENABLE_WHATSAPP": "true",
+            "TWILIO_WHATSAPP_FROM": "whatsapp:+60123456789",
+        }
+    )
     states = settings.integrations()
     assert states["sendgrid"] == states["twilio_sms"] == states["twilio_whatsapp"] == "enabled"
 
 
 def test_whatsapp_stays_off_until_enabled_even_with_a_sender():
-    settings = settings_from({"TWILIO_SID": "AC1", "TWILIO_TOKEN": "t", "TWILIO_WHATSAPP_FROM": "whatsapp:+6012"})
+    settings = settings_from(
+        {"TWILIO_SID": "AC1", "TWILIO_TOKEN": "t", "TWILIO_WHATSAPP_FROM": "whatsapp:+6012"}
+    )
     assert settings.integrations()["twilio_whatsapp"] == "disabled"
 
 
 def test_every_documented_variable_is_read():
-    env = {"ENV": "prod", "VERSION": "2.0.0", "FERNET_KEY": "k", "CORS_ALLOW": "https://a.my, https://b.my",
-           "LOANS_REFRESH_KEY": "r", "OCR_PROVIDER": "textract", "DATABASE_URL": "postgresql://u@h/db",
-           "SENDGRID_API_KEY": "SG", "MAIL_FROM": "m@x.my", "TWILIO_SID": "AC", "TWILIO_TOKEN": "tok",
-           "TWILIO_FROM": "+601", "TWILIO_WHATSAPP_FROM": "whatsapp:+601", "ENABLE_WHATSAPP": "1"}
+    env = {
+        "ENV": "prod",
+        "VERSION": "2.0.0",
+        "FERNET_KEY": "k",
+        "CORS_ALLOW": "https://a.my, https://b.my",
+        "LOANS_REFRESH_KEY": "r",
+        "OCR_PROVIDER": "textract",
+        "DATABASE_URL": "postgresql://u@h/db",
+        "SENDGRID_API_KEY": "SG",
+        "MAIL_FROM": "m@x.my",
+        "TWILIO_SID": "AC",
+        "TWILIO_TOKEN": "tok",
+        "TWILIO_FROM": "+601",
+        "TWILIO_WHATSAPP_FROM": "whatsapp:+601",
+        "ENABLE_WHATSAPP": "1",
+    }
     settings = settings_from(env)
     assert settings.env == "prod" and settings.version == "2.0.0"
     assert settings.cors_allow == ("https://a.my", "https://b.my")

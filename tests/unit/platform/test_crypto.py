@@ -6,9 +6,10 @@ import base64
 import hashlib
 
 import pytest
-from creditpilot.platform.crypto import CryptoConfigError, DecryptionError, FieldCipher, generate_key
 from hypothesis import given
 from hypothesis import strategies as st
+
+from creditpilot.platform.crypto import CryptoConfigError, DecryptionError, FieldCipher, generate_key
 
 OLD_KEY = generate_key()
 NEW_KEY = generate_key()

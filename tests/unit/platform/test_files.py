@@ -1,11 +1,19 @@
 import unicodedata
 
 import pytest
-from creditpilot.platform.files import content_disposition, sanitize_filename
 from hypothesis import given
 from hypothesis import strategies as st
 
-RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+from creditpilot.platform.files import content_disposition, sanitize_filename
+
+RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{n}" for n in range(1, 10)),
+    *(f"LPT{n}" for n in range(1, 10)),
+}
 
 
 def assert_safe(name: str, max_length: int = 120) -> None:
@@ -72,7 +80,12 @@ def test_sanitising_is_idempotent(raw):
     assert sanitize_filename(once) == once
 
 
-@given(st.lists(st.sampled_from(["..", ".", "/", "\\", "CON", "nul", " ", "\x00", "\n", "😀", "发票", "a"]), max_size=20))
+@given(
+    st.lists(
+        st.sampled_from(["..", ".", "/", "\\", "CON", "nul", " ", "\x00", "\n", "😀", "发票", "a"]),
+        max_size=20,
+    )
+)
 def test_path_tricks_never_survive(parts):
     assert_safe(sanitize_filename("".join(parts)))
 

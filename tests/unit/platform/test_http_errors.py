@@ -2,14 +2,14 @@
 
 from pydantic import BaseModel, Field
 
+from creditpilot.platform.config import settings_from
 from creditpilot.platform.errors import ConflictError, NotFoundError
 from creditpilot.platform.http import create_app, json_body, ok, page_guard, require_group, validated
-from creditpilot.platform.config import settings_from
 from tests.support.events import Context, api_event, body_of, header
 
 
 class Payment(BaseModel):
-    amount: int = Field(gt=0)
+    amount: int = Field(gt=0, le=10**9)
     payee: str = Field(min_length=1)
 
 
@@ -113,12 +113,13 @@ def test_signed_out_visitor_of_a_page_is_redirected_to_login():
     assert header(response, "Location") == "/login?next=/x/page"
 
 
-def test_absurd_json_is_a_400_not_a_crash():
+def test_absurd_json_is_a_4xx_not_a_crash():
     app = build([])
     huge_number = b'{"amount": ' + b"9" * 5000 + b', "payee": "x"}'
+    response = call(app, api_event("POST", "/manual", raw_body=huge_number))
+    assert response["statusCode"] == 422 and "amount" in body_of(response)["fields"]
     deep = b"[" * 100_000 + b"]" * 100_000
-    for raw in (huge_number, deep):
-        assert call(app, api_event("POST", "/manual", raw_body=raw))["statusCode"] == 400
+    assert call(app, api_event("POST", "/manual", raw_body=deep))["statusCode"] == 400
 
 
 def test_field_errors_keep_list_positions():

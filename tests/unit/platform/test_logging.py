@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from creditpilot.platform.clock import MALAYSIA_TIME
 from creditpilot.platform.logging import (
     CARD_NUMBER_MASK_PREFIX,
@@ -32,8 +35,6 @@ from creditpilot.platform.logging import (
     mask_text,
     mask_value,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 LAYER_PATH = Path(__file__).resolve().parents[3] / "layers" / "shared"
 

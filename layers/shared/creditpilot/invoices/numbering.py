@@ -65,8 +65,10 @@ def check_invoice_numbers(conn: Connection) -> NumberCheck:
         if row["number"] in seen:
             problems.append(f"duplicate number {row['number']}")
         seen.add(row["number"])
-        if parse_invoice_number(row["number"]) != (row["year"], row["seq"]) or \
-                format_invoice_number(row["year"], row["seq"]) != row["number"]:
+        if (
+            parse_invoice_number(row["number"]) != (row["year"], row["seq"])
+            or format_invoice_number(row["year"], row["seq"]) != row["number"]
+        ):
             problems.append(f"number {row['number']} does not match year {row['year']} / seq {row['seq']}")
         by_year.setdefault(row["year"], []).append(row["seq"])
     sequences = {row["year"]: row["last_number"] for row in conn.run(SEQUENCES)}

@@ -45,7 +45,8 @@ class InvoiceRecord(BaseModel):
         return self.model_dump(mode="json", exclude={"document", "year", "seq", "s3_key", "id"})
 
 
-_COLUMNS = """id, number, year, seq, layout, lang, supplier_id, bill_to_name, issue_date, due_date, month, currency,
+_COLUMNS = """id, number, year, seq, layout, lang, supplier_id, bill_to_name, issue_date, due_date, month,
+currency,
 subtotal, tax_rate, tax, total, status, s3_key, pdf_status, pdf_bytes, created_at"""
 
 # Lines first, under an invoice id drawn in advance (the foreign key is checked at COMMIT).
@@ -59,17 +60,25 @@ RETURNING invoice_id
 """
 
 # Then the number and the invoice row in one statement: the sequence row stays locked from here to COMMIT.
-INSERT_NUMBERED_INVOICE = """
-WITH allocated AS (""" + ALLOCATE_NUMBER + """)
+INSERT_NUMBERED_INVOICE = (
+    """
+WITH allocated AS ("""
+    + ALLOCATE_NUMBER
+    + """)
 INSERT INTO invoices (id, number, year, seq, layout, lang, supplier_id, bill_to_name, bill_to_address,
     bill_to_email_enc, issue_date, due_date, month, currency, subtotal, tax_rate, tax, total, notes,
     idempotency_key, request_hash, document)
-SELECT :invoice_id, """ + NUMBER_TEXT_SQL + """, :year, allocated.last_number, :layout, :lang, :supplier_id,
+SELECT :invoice_id, """
+    + NUMBER_TEXT_SQL
+    + """, :year, allocated.last_number, :layout, :lang, :supplier_id,
     :bill_to_name, :bill_to_address, :bill_to_email_enc, :issue_date, :due_date, :month, :currency, :subtotal,
     :tax_rate, :tax, :total, :notes, :idempotency_key, :request_hash, CAST(:document AS jsonb)
 FROM allocated
-RETURNING """ + _COLUMNS + """
+RETURNING """
+    + _COLUMNS
+    + """
 """
+)
 
 BY_IDEMPOTENCY_KEY = f"SELECT {_COLUMNS}, request_hash FROM invoices WHERE idempotency_key = :key"  # noqa: S608
 BY_NUMBER = f"SELECT {_COLUMNS}, document FROM invoices WHERE number = :number"  # noqa: S608
@@ -95,7 +104,9 @@ WHERE t.supplier_id = :supplier AND t.invoice_id IS NULL AND t.txn_date >= :star
 ORDER BY t.txn_date, t.id
 """
 
-LINK_TRANSACTIONS = "UPDATE supplier_transactions SET invoice_id = :invoice_id WHERE id = ANY(CAST(:ids AS bigint[]))"
+LINK_TRANSACTIONS = (
+    "UPDATE supplier_transactions SET invoice_id = :invoice_id WHERE id = ANY(CAST(:ids AS bigint[]))"
+)
 
 
 def _record(row: dict[str, Any]) -> InvoiceRecord:
@@ -112,24 +123,52 @@ def insert_lines(tx: Connection, draft: InvoiceDraft, transaction_ids: list[int 
     links = transaction_ids or [None] * len(items)
     if len(links) != len(items):
         raise ValueError("one transaction id (or None) per item")
-    rows = tx.run(INSERT_LINES, positions=list(range(1, len(items) + 1)), descriptions=[i.description for i in items],
-                  quantities=[i.quantity for i in items], unit_prices=[i.unit_price for i in items],
-                  amounts=[i.amount for i in items], transaction_ids=links)
+    rows = tx.run(
+        INSERT_LINES,
+        positions=list(range(1, len(items) + 1)),
+        descriptions=[i.description for i in items],
+        quantities=[i.quantity for i in items],
+        unit_prices=[i.unit_price for i in items],
+        amounts=[i.amount for i in items],
+        transaction_ids=links,
+    )
     return int(rows[0]["invoice_id"])
 
 
-def insert_numbered_invoice(tx: Connection, *, invoice_id: int, draft: InvoiceDraft, totals: Totals,
-                            document: dict[str, Any], idempotency_key: str | None, request_hash: str | None,
-                            email_token: str | None) -> InvoiceRecord:
+def insert_numbered_invoice(
+    tx: Connection,
+    *,
+    invoice_id: int,
+    draft: InvoiceDraft,
+    totals: Totals,
+    document: dict[str, Any],
+    idempotency_key: str | None,
+    request_hash: str | None,
+    email_token: str | None,
+) -> InvoiceRecord:
     """Take the year's next number and insert the invoice under it. Call it last before COMMIT."""
     row = tx.one(
         INSERT_NUMBERED_INVOICE,
-        invoice_id=invoice_id, year=draft.issue_date.year, layout=draft.layout, lang=draft.lang,
-        supplier_id=draft.supplier_id, bill_to_name=draft.bill_to_name, bill_to_address=draft.bill_to_address,
-        bill_to_email_enc=email_token, issue_date=draft.issue_date, due_date=draft.due_date,
-        month=draft.month or draft.issue_date.strftime("%Y-%m"), currency=draft.currency,
-        subtotal=totals.subtotal, tax_rate=draft.tax_rate, tax=totals.tax, total=totals.total, notes=draft.notes,
-        idempotency_key=idempotency_key, request_hash=request_hash, document=as_json(document),
+        invoice_id=invoice_id,
+        year=draft.issue_date.year,
+        layout=draft.layout,
+        lang=draft.lang,
+        supplier_id=draft.supplier_id,
+        bill_to_name=draft.bill_to_name,
+        bill_to_address=draft.bill_to_address,
+        bill_to_email_enc=email_token,
+        issue_date=draft.issue_date,
+        due_date=draft.due_date,
+        month=draft.month or draft.issue_date.strftime("%Y-%m"),
+        currency=draft.currency,
+        subtotal=totals.subtotal,
+        tax_rate=draft.tax_rate,
+        tax=totals.tax,
+        total=totals.total,
+        notes=draft.notes,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        document=as_json(document),
     )
     return _record(row)
 
@@ -147,7 +186,9 @@ def get_by_number(conn: Connection, number: str) -> InvoiceRecord | None:
 
 
 def list_for_month(conn: Connection, month: str, *, with_documents: bool = False) -> list[InvoiceRecord]:
-    return [_record(r) for r in conn.run(BY_MONTH_WITH_DOCUMENTS if with_documents else BY_MONTH, month=month)]
+    return [
+        _record(r) for r in conn.run(BY_MONTH_WITH_DOCUMENTS if with_documents else BY_MONTH, month=month)
+    ]
 
 
 def mark_stored(conn: Connection, invoice_id: int, key: str, size: int, sha256: str) -> None:
@@ -158,7 +199,9 @@ def suppliers_with_uninvoiced(conn: Connection, start: date, end: date) -> list[
     return [int(r["supplier_id"]) for r in conn.run(SUPPLIERS_WITH_UNINVOICED, start=start, end=end)]
 
 
-def uninvoiced_for_supplier(conn: Connection, supplier_id: int, start: date, end: date) -> list[dict[str, Any]]:
+def uninvoiced_for_supplier(
+    conn: Connection, supplier_id: int, start: date, end: date
+) -> list[dict[str, Any]]:
     return conn.run(SUPPLIER_UNINVOICED, supplier=supplier_id, start=start, end=end)
 
 

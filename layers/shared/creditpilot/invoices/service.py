@@ -100,14 +100,21 @@ def _document_from(record: InvoiceRecord) -> InvoiceDocument:
     return InvoiceDocument.build(draft, company, number=record.number)
 
 
-def preview_pdf(layout: Layout, lang: Lang, profile: CompanyProfile, render: Callable[..., bytes]) -> tuple[bytes, str]:
+def preview_pdf(
+    layout: Layout, lang: Lang, profile: CompanyProfile, render: Callable[..., bytes]
+) -> tuple[bytes, str]:
     """A sample invoice marked PREVIEW. Takes no number and writes nothing."""
     doc = InvoiceDocument.build(sample_draft(layout, lang, profile=profile), profile)
     return render(doc), doc.filename
 
 
-def issue_invoice(deps: InvoiceDeps, draft: InvoiceDraft, *, idempotency_key: str | None = None,
-                  transaction_ids: list[int] | None = None) -> IssuedInvoice:
+def issue_invoice(
+    deps: InvoiceDeps,
+    draft: InvoiceDraft,
+    *,
+    idempotency_key: str | None = None,
+    transaction_ids: list[int] | None = None,
+) -> IssuedInvoice:
     request_hash = _request_hash(draft)
     if idempotency_key:
         replay = _replay(deps, idempotency_key, request_hash)
@@ -122,7 +129,9 @@ def issue_invoice(deps: InvoiceDeps, draft: InvoiceDraft, *, idempotency_key: st
             return replay
         raise
     pdf = _store_pdf_after_commit(deps, record)
-    return IssuedInvoice(record=record, pdf=pdf, filename=invoice_filename(record.number, record.bill_to_name))
+    return IssuedInvoice(
+        record=record, pdf=pdf, filename=invoice_filename(record.number, record.bill_to_name)
+    )
 
 
 def _replay(deps: InvoiceDeps, key: str, request_hash: str) -> IssuedInvoice | None:
@@ -132,17 +141,25 @@ def _replay(deps: InvoiceDeps, key: str, request_hash: str) -> IssuedInvoice | N
         return None
     record, stored_hash = found
     if stored_hash != request_hash:
-        raise ConflictError("this Idempotency-Key was already used for a different invoice",
-                            fields={"Idempotency-Key": "reused with a different request"})
+        raise ConflictError(
+            "this Idempotency-Key was already used for a different invoice",
+            fields={"Idempotency-Key": "reused with a different request"},
+        )
     with deps.db.connection() as conn:
         full = repo.get_by_number(conn, record.number)
     pdf = ensure_pdf(deps, full) if full else None
-    return IssuedInvoice(record=record, pdf=pdf, filename=invoice_filename(record.number, record.bill_to_name),
-                         replayed=True)
+    return IssuedInvoice(
+        record=record, pdf=pdf, filename=invoice_filename(record.number, record.bill_to_name), replayed=True
+    )
 
 
-def commit_invoice(deps: InvoiceDeps, draft: InvoiceDraft, idempotency_key: str | None, request_hash: str,
-                   transaction_ids: list[int] | None) -> InvoiceRecord:
+def commit_invoice(
+    deps: InvoiceDeps,
+    draft: InvoiceDraft,
+    idempotency_key: str | None,
+    request_hash: str,
+    transaction_ids: list[int] | None,
+) -> InvoiceRecord:
     """One transaction: lines and transaction links first, then number + invoice row (see numbering)."""
     from pg8000.exceptions import DatabaseError
 
@@ -155,8 +172,15 @@ def commit_invoice(deps: InvoiceDeps, draft: InvoiceDraft, idempotency_key: str 
             if transaction_ids:
                 repo.link_transactions(tx, invoice_id, [t for t in transaction_ids if t is not None])
             record = repo.insert_numbered_invoice(
-                tx, invoice_id=invoice_id, draft=draft, totals=totals, document=document,
-                idempotency_key=idempotency_key, request_hash=request_hash, email_token=email_token)
+                tx,
+                invoice_id=invoice_id,
+                draft=draft,
+                totals=totals,
+                document=document,
+                idempotency_key=idempotency_key,
+                request_hash=request_hash,
+                email_token=email_token,
+            )
     except DatabaseError as exc:
         if _is_unique_violation(exc, "invoices_idempotency_key"):
             raise ConflictError("a request with this Idempotency-Key is in progress") from exc
@@ -214,8 +238,11 @@ def get_invoice(deps: InvoiceDeps, number: str) -> tuple[InvoiceRecord, str]:
         ensure_pdf(deps, record)
         with deps.db.connection() as conn:
             record = repo.get_by_number(conn, number) or record
-    url = deps.store.presigned_get(deps.bucket, record.s3_key or pdf_key(record),
-                                   filename=invoice_filename(record.number, record.bill_to_name))
+    url = deps.store.presigned_get(
+        deps.bucket,
+        record.s3_key or pdf_key(record),
+        filename=invoice_filename(record.number, record.bill_to_name),
+    )
     return record, url
 
 
@@ -247,19 +274,33 @@ def issue_month_batch(deps: InvoiceDeps, month: str, *, lang: Lang, issue_date: 
     return issued
 
 
-def _issue_for_supplier(deps: InvoiceDeps, supplier_id: int, month: str, start: date, end: date, lang: Lang,
-                        issue_date: date) -> IssuedInvoice | None:
+def _issue_for_supplier(
+    deps: InvoiceDeps, supplier_id: int, month: str, start: date, end: date, lang: Lang, issue_date: date
+) -> IssuedInvoice | None:
     with deps.db.connection() as conn:
         rows = repo.uninvoiced_for_supplier(conn, supplier_id, start, end)
     if not rows:
         return None
-    items = [{"description": f"{r['txn_date'].isoformat()} {r['description']}".strip()[:500], "quantity": "1",
-              "unit_price": str(r["amount"])} for r in rows[:500]]
+    items = [
+        {
+            "description": f"{r['txn_date'].isoformat()} {r['description']}".strip()[:500],
+            "quantity": "1",
+            "unit_price": str(r["amount"]),
+        }
+        for r in rows[:500]
+    ]
     draft = InvoiceDraft.model_validate(
-        {"layout": "itemised", "lang": lang, "bill_to_name": _printable(rows[0]["supplier_name"]),
-         "issue_date": issue_date,
-         "supplier_id": supplier_id, "month": month, "items": items},
-        context={"profile": deps.profile})
+        {
+            "layout": "itemised",
+            "lang": lang,
+            "bill_to_name": _printable(rows[0]["supplier_name"]),
+            "issue_date": issue_date,
+            "supplier_id": supplier_id,
+            "month": month,
+            "items": items,
+        },
+        context={"profile": deps.profile},
+    )
     ids = [int(r["id"]) for r in rows[:500]]
     # The key makes the batch safe to retry: the same transactions can never be invoiced twice, and the
     # transactions' invoice_id link is written in the same transaction as the invoice.
@@ -289,10 +330,13 @@ def month_archive(deps: InvoiceDeps, month: str) -> tuple[bytes | None, str | No
         write_zip(entries, buffer)
         if buffer.tell() <= MAX_INLINE_ZIP_BYTES:
             return buffer.getvalue(), None, len(records)
-    key = f"exports/invoices/{month}/invoices-{month}-{hashlib.sha256(str([r.number for r in records]).encode()).hexdigest()[:12]}.zip"
+    fingerprint = hashlib.sha256(",".join(r.number for r in records).encode()).hexdigest()[:12]
+    key = f"exports/invoices/{month}/invoices-{month}-{fingerprint}.zip"
     with deps.store.multipart_writer(deps.exports_bucket, key, "application/zip") as writer:
         write_zip(entries, writer)
-    url = deps.store.presigned_get(deps.exports_bucket, key, filename=sanitize_filename(f"invoices-{month}.zip"))
+    url = deps.store.presigned_get(
+        deps.exports_bucket, key, filename=sanitize_filename(f"invoices-{month}.zip")
+    )
     return None, url, len(records)
 
 
@@ -302,5 +346,7 @@ def _pdf_loader(deps: InvoiceDeps, record: InvoiceRecord) -> Callable[[], bytes]
 
 def validate_month(month: str | None, field: str = "month") -> str:
     if not month or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise ValidationError("month must look like 2026-01", fields={field: "must be YYYY-MM with month 01-12"})
+        raise ValidationError(
+            "month must look like 2026-01", fields={field: "must be YYYY-MM with month 01-12"}
+        )
     return month

@@ -86,7 +86,7 @@ def _split_kind(entry: str) -> tuple[FeedKind, str]:
     text = entry.strip()
     for prefix, kind in _KIND_PREFIXES.items():
         if text.lower().startswith(prefix):
-            return kind, text[len(prefix):].strip()
+            return kind, text[len(prefix) :].strip()
     return "loan", text
 
 
@@ -117,8 +117,14 @@ def configured_sources(entries: Iterable[str]) -> list[FeedSource | SourceReport
     return out
 
 
-def fetch_feed(source: FeedSource, *, store: ObjectStore | None, allow_plain_http: bool,
-               timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = MAX_FEED_BYTES) -> bytes:
+def fetch_feed(
+    source: FeedSource,
+    *,
+    store: ObjectStore | None,
+    allow_plain_http: bool,
+    timeout: float = FETCH_TIMEOUT_SECONDS,
+    max_bytes: int = MAX_FEED_BYTES,
+) -> bytes:
     parts = urlsplit(source.url)
     if parts.scheme == "s3":
         return _fetch_s3(store, parts.netloc, parts.path.lstrip("/"), max_bytes)
@@ -211,10 +217,12 @@ def authorise_refresh(configured: SecretStr | None, presented: str | None) -> No
     """The manual refresh hook: disabled (403) while LOANS_REFRESH_KEY is unset; otherwise the header
     must equal it, compared in constant time (401 when missing or wrong)."""
     if configured is None or not configured.get_secret_value():
-        raise ForbiddenError("rate refresh is disabled: LOANS_REFRESH_KEY is not set",
-                             code="refresh_disabled")
+        raise ForbiddenError(
+            "rate refresh is disabled: LOANS_REFRESH_KEY is not set", code="refresh_disabled"
+        )
     expected = configured.get_secret_value().encode("utf-8")
     given = (presented or "").encode("utf-8")
     if not presented or not hmac.compare_digest(expected, given):
-        raise UnauthorizedError(f"missing or wrong {REFRESH_KEY_HEADER} header",
-                                fields={REFRESH_KEY_HEADER: "missing or wrong"})
+        raise UnauthorizedError(
+            f"missing or wrong {REFRESH_KEY_HEADER} header", fields={REFRESH_KEY_HEADER: "missing or wrong"}
+        )

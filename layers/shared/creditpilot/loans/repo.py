@@ -114,11 +114,25 @@ def touch_loan(tx: Connection, product: LoanProduct) -> None:
     tx.run(TOUCH_LOAN, product_key=product.product_key, refreshed_at=product.refreshed_at)
 
 
-def record_rate_change(tx: Connection, *, product_kind: ProductKind, product_key: str,
-                       old_rate: Decimal | None, new_rate: Decimal, source: str,
-                       detail: dict[str, Any] | None = None) -> None:
-    tx.run(INSERT_RATE_CHANGE, product_kind=product_kind, product_key=product_key, old_rate=old_rate,
-           new_rate=new_rate, source=source, detail=as_json(detail or {}))
+def record_rate_change(
+    tx: Connection,
+    *,
+    product_kind: ProductKind,
+    product_key: str,
+    old_rate: Decimal | None,
+    new_rate: Decimal,
+    source: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    tx.run(
+        INSERT_RATE_CHANGE,
+        product_kind=product_kind,
+        product_key=product_key,
+        old_rate=old_rate,
+        new_rate=new_rate,
+        source=source,
+        detail=as_json(detail or {}),
+    )
 
 
 def rate_history(conn: Connection, product_kind: ProductKind, product_key: str) -> list[RateChange]:

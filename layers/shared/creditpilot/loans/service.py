@@ -196,8 +196,12 @@ def _comparable(product: LoanProduct | SavingsProduct) -> dict[str, Any]:
     return product.model_dump(exclude={"id", "refreshed_at"})
 
 
-def apply_loan_products(tx: Connection, products: Sequence[LoanProduct], *,
-                        keep_stored: Callable[[LoanProduct], bool] | None = None) -> ApplyCounts:
+def apply_loan_products(
+    tx: Connection,
+    products: Sequence[LoanProduct],
+    *,
+    keep_stored: Callable[[LoanProduct], bool] | None = None,
+) -> ApplyCounts:
     """Upsert loan products by `product_key` inside the caller's transaction; a new product or a new
     `rate_min`/`rate_max` is written to `product_rate_history`. A product identical to the stored one
     only has its `refreshed_at` moved. `keep_stored(existing)` true leaves that stored product alone."""
@@ -218,12 +222,20 @@ def apply_loan_products(tx: Connection, products: Sequence[LoanProduct], *,
         old = before.product if before is not None else None
         if old is None or (old.rate_min, old.rate_max) != (product.rate_min, product.rate_max):
             repo.record_rate_change(
-                tx, product_kind="loan", product_key=key, source=product.source,
-                old_rate=old.rate_min if old else None, new_rate=product.rate_min,
-                detail={"bank": product.bank, "product": product.product, "loan_type": product.loan_type,
-                        "rate_type": product.rate_type,
-                        "old_rate_max": _text(old.rate_max) if old else None,
-                        "new_rate_max": _text(product.rate_max)},
+                tx,
+                product_kind="loan",
+                product_key=key,
+                source=product.source,
+                old_rate=old.rate_min if old else None,
+                new_rate=product.rate_min,
+                detail={
+                    "bank": product.bank,
+                    "product": product.product,
+                    "loan_type": product.loan_type,
+                    "rate_type": product.rate_type,
+                    "old_rate_max": _text(old.rate_max) if old else None,
+                    "new_rate_max": _text(product.rate_max),
+                },
             )
     return counts
 
@@ -268,14 +280,23 @@ def refresh_rates(deps: LoansDeps) -> dict[str, Any]:
     for item in configured_sources(deps.feeds):
         report = item if isinstance(item, SourceReport) else _refresh_one(deps, item)
         reports.append(report)
-        logger.info("rates feed refreshed", source=report.source, kind=report.kind, status=report.status,
-                    applied=report.applied, unchanged=report.unchanged, errors=len(report.errors))
+        logger.info(
+            "rates feed refreshed",
+            source=report.source,
+            kind=report.kind,
+            status=report.status,
+            applied=report.applied,
+            unchanged=report.unchanged,
+            errors=len(report.errors),
+        )
     invalidate_product_caches()
     if deps.products is not None:
         deps.products.clear()
     bodies = [r.to_dict() for r in reports]
-    summary = {status: sum(1 for r in reports if r.status == status)
-               for status in ("applied", "partial", "failed", "unchanged")}
+    summary = {
+        status: sum(1 for r in reports if r.status == status)
+        for status in ("applied", "partial", "failed", "unchanged")
+    }
     return {"sources": bodies, "summary": summary}
 
 
@@ -285,7 +306,8 @@ def _refresh_one(deps: LoansDeps, source: FeedSource) -> SourceReport:
     try:
         content = fetch_feed(source, store=deps.store, allow_plain_http=deps.allow_plain_http)
         result: FeedResult[Any] = (parse_loan_feed if source.kind == "loan" else parse_savings_feed)(
-            content, source.fmt, source=source.label)
+            content, source.fmt, source=source.label
+        )
     except (FeedUnavailable, FeedError) as exc:
         return SourceReport(source.label, source.kind, "failed", errors=[whole_feed_error(str(exc))])
     if not result.good:
@@ -305,5 +327,11 @@ def _refresh_one(deps: LoansDeps, source: FeedSource) -> SourceReport:
         status = "partial"
     else:
         status = "applied" if counts.applied else "unchanged"
-    return SourceReport(source.label, source.kind, status, applied=counts.applied, unchanged=counts.unchanged,
-                        errors=list(result.errors))
+    return SourceReport(
+        source.label,
+        source.kind,
+        status,
+        applied=counts.applied,
+        unchanged=counts.unchanged,
+        errors=list(result.errors),
+    )

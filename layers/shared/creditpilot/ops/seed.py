@@ -53,9 +53,21 @@ def seed_demo_data(db: Database, today: date | None = None) -> dict[str, int]:
         card_ids = []
         for bank, holder, last4, limit, statement_day, due_day in DEMO_CARDS:
             existing = tx.scalar(CARD_BY_LAST4, bank=bank, last4=last4)
-            card_ids.append(int(existing) if existing else int(tx.scalar(
-                INSERT_CARD, bank=bank, holder=holder, last4=last4, limit=limit,
-                statement_day=statement_day, due_day=due_day)))
+            card_ids.append(
+                int(existing)
+                if existing
+                else int(
+                    tx.scalar(
+                        INSERT_CARD,
+                        bank=bank,
+                        holder=holder,
+                        last4=last4,
+                        limit=limit,
+                        statement_day=statement_day,
+                        due_day=due_day,
+                    )
+                )
+            )
         created = 0
         if int(tx.scalar(COUNT_TXNS)) == 0:
             first_of_month = today.replace(day=1)
@@ -65,10 +77,15 @@ def seed_demo_data(db: Database, today: date | None = None) -> dict[str, int]:
                     txn_date = month_start + timedelta(days=i % 27)
                     if txn_date > today:
                         continue
-                    tx.run(INSERT_TXN, card_id=card_ids[i % len(card_ids)],
-                           supplier_id=supplier_ids[i % len(supplier_ids)], txn_date=txn_date,
-                           posting_date=txn_date + timedelta(days=2), amount=_demo_amount(i + month_start.month),
-                           description=f"Purchase {i + 1:02d}")
+                    tx.run(
+                        INSERT_TXN,
+                        card_id=card_ids[i % len(card_ids)],
+                        supplier_id=supplier_ids[i % len(supplier_ids)],
+                        txn_date=txn_date,
+                        posting_date=txn_date + timedelta(days=2),
+                        amount=_demo_amount(i + month_start.month),
+                        description=f"Purchase {i + 1:02d}",
+                    )
                     created += 1
     extra = _seed_features(db)
     return {"suppliers": len(supplier_ids), "cards": len(card_ids), "transactions": created, **extra}

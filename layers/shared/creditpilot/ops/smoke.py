@@ -8,12 +8,16 @@ import urllib.request
 from typing import Any
 
 
-def _call(url: str, *, data: dict | None = None, token: str | None = None, timeout: float = 10) -> tuple[int, Any]:
+def _call(
+    url: str, *, data: dict | None = None, token: str | None = None, timeout: float = 10
+) -> tuple[int, Any]:
     headers = {"Content-Type": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST" if data is not None else "GET")  # noqa: S310
+    request = urllib.request.Request(  # noqa: S310 - an operator-given http(s) URL
+        url, data=body, headers=headers, method="POST" if data is not None else "GET"
+    )  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - operator-given URL
             return response.status, json.loads(response.read() or b"null")
@@ -36,6 +40,10 @@ def run_smoke(base_url: str, email: str, password: str) -> dict[str, Any]:
     checks["login"] = {"status": status}
     status, stats = _call(f"{base}/stats", token=token) if token else (0, None)
     checks["stats"] = {"status": status, "tables": len((stats or {}).get("tables", {}))}
-    ok = (checks["health"]["status"] == 200 and checks["stats_without_login"]["status"] == 401
-          and checks["login"]["status"] == 200 and checks["stats"]["status"] == 200)
+    ok = (
+        checks["health"]["status"] == 200
+        and checks["stats_without_login"]["status"] == 401
+        and checks["login"]["status"] == 200
+        and checks["stats"]["status"] == 200
+    )
     return {"ok": ok, "checks": checks}

@@ -32,8 +32,12 @@ class Principal:
 
     def to_context(self) -> dict[str, str]:
         # API Gateway only passes flat string/number/bool context values on.
-        return {"principalId": self.subject, "email": self.email or "", "groups": ",".join(self.groups),
-                "authenticated": "true"}
+        return {
+            "principalId": self.subject,
+            "email": self.email or "",
+            "groups": ",".join(self.groups),
+            "authenticated": "true",
+        }
 
 
 def principal_from_context(authorizer_context: Mapping[str, Any]) -> Principal | None:
@@ -115,12 +119,12 @@ class TokenVerifier:
             raise InvalidTokenError(f"token rejected: {type(exc).__name__}") from exc
         token_use = claims.get("token_use")
         # Cognito ID tokens carry the app client in `aud`, access tokens in `client_id`.
-        if token_use == "id":
+        if token_use == "id":  # noqa: S105 - a claim value, not a password
             audience = claims.get("aud")
             audiences = audience if isinstance(audience, list) else [audience]
             if self.client_id not in audiences:
                 raise InvalidTokenError("token for another client")
-        elif token_use == "access":
+        elif token_use == "access":  # noqa: S105 - a claim value
             if claims.get("client_id") != self.client_id:
                 raise InvalidTokenError("token for another client")
         else:
@@ -130,7 +134,9 @@ class TokenVerifier:
         return Principal(subject=str(claims["sub"]), email=email, groups=groups)
 
 
-def iam_policy(principal_id: str, effect: str, method_arn: str, context: Mapping[str, str] | None = None) -> dict:
+def iam_policy(
+    principal_id: str, effect: str, method_arn: str, context: Mapping[str, str] | None = None
+) -> dict:
     """The authorizer's answer, scoped to the one method it was asked about (caching is off)."""
     policy = {
         "principalId": principal_id,

@@ -40,8 +40,12 @@ class CognitoLogin:
             )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            if code in ("NotAuthorizedException", "UserNotFoundException", "UserNotConfirmedException",
-                        "PasswordResetRequiredException"):
+            if code in (
+                "NotAuthorizedException",
+                "UserNotFoundException",
+                "UserNotConfirmedException",
+                "PasswordResetRequiredException",
+            ):
                 raise UnauthorizedError("invalid email or password", code="invalid_credentials") from exc
             if code == "TooManyRequestsException":
                 raise ServiceUnavailableError("too many sign-in attempts; try again shortly") from exc
@@ -51,8 +55,9 @@ class CognitoLogin:
         result = answer.get("AuthenticationResult")
         if not result:
             # A challenge (e.g. NEW_PASSWORD_REQUIRED) cannot be completed through this form.
-            raise UnauthorizedError("this account needs its password set by an administrator",
-                                    code="challenge_required")
+            raise UnauthorizedError(
+                "this account needs its password set by an administrator", code="challenge_required"
+            )
         # The ID token carries email and groups, which the pages show; the authorizer accepts both kinds.
         return Session(token=result["IdToken"], expires_in=int(result.get("ExpiresIn", 3600)))
 

@@ -100,7 +100,9 @@ class SmsSettings(_Part):
 
     @property
     def whatsapp_enabled(self) -> bool:
-        return bool(self.enable_whatsapp and self.twilio_sid and self.twilio_token and self.twilio_whatsapp_from)
+        return bool(
+            self.enable_whatsapp and self.twilio_sid and self.twilio_token and self.twilio_whatsapp_from
+        )
 
 
 class Settings(_Part):

@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
-import ssl
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -118,13 +118,19 @@ class Connection:
         return next(iter(rows[0].values())) if rows else None
 
     def close(self) -> None:
-        try:
+        # Closing a dead socket may fail in any way; it is gone either way.
+        with contextlib.suppress(Exception):
             self.raw.close()
-        except Exception:  # noqa: BLE001 - closing a dead socket may fail in any way; it is gone either way
-            pass
 
 
 def open_connection(params: ConnectParams) -> Connection:
+    if params.ssl:
+        import ssl  # only AWS connects with TLS; locally the import would only cost cold-start time
+
+        ssl_context: Any = ssl.create_default_context()
+    else:
+        # False, not None: None makes pg8000 build a default SSL context (~30 ms) and try TLS anyway.
+        ssl_context = False
     try:
         raw = pg8000.native.Connection(
             user=params.user,
@@ -133,8 +139,7 @@ def open_connection(params: ConnectParams) -> Connection:
             port=params.port,
             database=params.database,
             timeout=params.timeout,
-            # False, not None: None makes pg8000 build a default SSL context (~30 ms) and try TLS anyway.
-            ssl_context=ssl.create_default_context() if params.ssl else False,
+            ssl_context=ssl_context,
             application_name="creditpilot",
         )
     except (InterfaceError, OSError) as exc:
@@ -250,7 +255,9 @@ def table_counts(conn: Connection, tables: Sequence[str]) -> dict[str, int]:
     quoted as identifiers all the same."""
     if not tables:
         return {}
-    columns = ", ".join(f'(SELECT count(*) FROM "{name.replace(chr(34), chr(34) * 2)}") AS c{i}'
-                        for i, name in enumerate(tables))
+    columns = ", ".join(
+        f'(SELECT count(*) FROM "{name.replace(chr(34), chr(34) * 2)}") AS c{i}'
+        for i, name in enumerate(tables)
+    )
     row = conn.one(f"SELECT {columns}")  # noqa: S608 - catalogue names, quoted
     return {name: int(row[f"c{i}"]) for i, name in enumerate(tables)}

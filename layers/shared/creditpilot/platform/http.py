@@ -51,10 +51,19 @@ def dumps(body: Any) -> str:
     return json.dumps(body, default=_json_default, ensure_ascii=False, separators=(",", ":"))
 
 
-def json_response(body: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None,
-                  cookies: list | None = None) -> Response:
-    return Response(status_code=status, content_type=JSON, body=dumps(body), headers=dict(headers or {}),
-                    cookies=cookies or [])
+def json_response(
+    body: Mapping[str, Any],
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+    cookies: list | None = None,
+) -> Response:
+    return Response(
+        status_code=status,
+        content_type=JSON,
+        body=dumps(body),
+        headers=dict(headers or {}),
+        cookies=cookies or [],
+    )
 
 
 def ok(body: Mapping[str, Any] | None = None, status: int = 200, **extra: Any) -> Response:
@@ -70,7 +79,8 @@ def error_response(err: AppError, request_id: str | None = None) -> Response:
 
 def html_response(html: str, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     base = {
-        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+        "style-src 'self' 'unsafe-inline'; "
         "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
@@ -84,8 +94,11 @@ def redirect(location: str, status: int = 302) -> Response:
 
 
 def file_response(data: bytes, content_type: str, filename: str, *, inline: bool = False) -> Response:
-    headers = {"Content-Disposition": content_disposition(filename, inline=inline), "Cache-Control": "no-store",
-               "X-Content-Type-Options": "nosniff"}
+    headers = {
+        "Content-Disposition": content_disposition(filename, inline=inline),
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
     return Response(status_code=200, content_type=content_type, body=data, headers=headers)
 
 
@@ -119,14 +132,18 @@ def cookie_is_secure(settings: Settings, host: str | None) -> bool:
     return True
 
 
-def create_app(function_name: str, *, record_failure: FailureRecorder | None = None,
-               settings: Settings | None = None) -> APIGatewayRestResolver:
+def create_app(
+    function_name: str, *, record_failure: FailureRecorder | None = None, settings: Settings | None = None
+) -> APIGatewayRestResolver:
     """The resolver every function uses, with the one error mapping installed."""
     settings = settings or env_settings()
     logger = get_logger()
     origins = list(settings.cors_allow)
-    cors = CORSConfig(allow_origin=origins[0], extra_origins=origins[1:], allow_credentials=True,
-                      max_age=600) if origins else None
+    cors = (
+        CORSConfig(allow_origin=origins[0], extra_origins=origins[1:], allow_credentials=True, max_age=600)
+        if origins
+        else None
+    )
     app = APIGatewayRestResolver(enable_validation=True, cors=cors, serializer=dumps)
 
     def request_id() -> str | None:
@@ -157,12 +174,25 @@ def create_app(function_name: str, *, record_failure: FailureRecorder | None = N
         logger.exception("unexpected error", route=route, request_id=rid, function=function_name)
         if record_failure is not None:
             try:
-                record_failure({"function": function_name, "request_id": rid, "route": route, "status": 500,
-                                "message": "unexpected error", "detail": {"error": type(exc).__name__}})
+                record_failure(
+                    {
+                        "function": function_name,
+                        "request_id": rid,
+                        "route": route,
+                        "status": 500,
+                        "message": "unexpected error",
+                        "detail": {"error": type(exc).__name__},
+                    }
+                )
             except Exception:  # noqa: BLE001 - the log table is best-effort; the logger already has it
                 logger.warning("processing_logs write failed", request_id=rid)
-        body = {"ok": False, "error": "internal_error", "fields": {}, "request_id": rid,
-                "message": "unexpected error; quote the request id to the operator"}
+        body = {
+            "ok": False,
+            "error": "internal_error",
+            "fields": {},
+            "request_id": rid,
+            "message": "unexpected error; quote the request id to the operator",
+        }
         return json_response(body, 500)
 
     return app
@@ -190,14 +220,25 @@ def json_body(app: APIGatewayRestResolver) -> dict[str, Any]:
     if not raw:
         raise _malformed_json("the request needs a JSON body")
     try:
-        body = json.loads(raw, parse_float=Decimal)
+        body = _loads(raw)
     except json.JSONDecodeError as exc:
-        raise _malformed_json(f"the request body is not valid JSON ({exc.msg} at position {exc.pos})") from exc
-    except (ValueError, RecursionError) as exc:  # a 5,000-digit integer, or nesting thousands deep
-        raise _malformed_json("the request body is too large or too deeply nested to read") from exc
+        message = f"the request body is not valid JSON ({exc.msg} at position {exc.pos})"
+        raise _malformed_json(message) from exc
+    except RecursionError as exc:  # nesting thousands deep
+        raise _malformed_json("the request body is nested too deeply to read") from exc
     if not isinstance(body, dict):
         raise _malformed_json("the request body must be a JSON object")
     return body
+
+
+def _loads(raw: str) -> Any:
+    try:
+        return json.loads(raw, parse_float=Decimal)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        # An integer over Python's 4,300-digit limit: read it exactly so validation names its field.
+        return json.loads(raw, parse_float=Decimal, parse_int=Decimal)
 
 
 def validated(build: Callable[..., T], *args: Any) -> T:
@@ -218,8 +259,10 @@ def idempotency_key(app: APIGatewayRestResolver) -> str | None:
     if value is None:
         return None
     if not _IDEMPOTENCY_KEY.match(value):
-        raise BadRequestError("Idempotency-Key must be 1-200 letters, digits or . _ : -",
-                              fields={"Idempotency-Key": "invalid format"})
+        raise BadRequestError(
+            "Idempotency-Key must be 1-200 letters, digits or . _ : -",
+            fields={"Idempotency-Key": "invalid format"},
+        )
     return value
 
 

@@ -59,7 +59,9 @@ def apply_migrations(db: Database) -> list[str]:
                    checksum text NOT NULL,
                    applied_at timestamptz NOT NULL DEFAULT now())"""
         )
-        done = {row["version"]: row for row in tx.run("SELECT version, name, checksum FROM schema_migrations")}
+        done = {
+            row["version"]: row for row in tx.run("SELECT version, name, checksum FROM schema_migrations")
+        }
         for migration in discover():
             previous = done.get(migration.version)
             if previous:

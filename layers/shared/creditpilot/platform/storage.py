@@ -6,6 +6,7 @@ The client is created lazily (boto3 import is the largest part of a cold start).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from dataclasses import dataclass
@@ -47,21 +48,27 @@ class ObjectStore:
                     "s3",
                     region_name=self.settings.region,
                     endpoint_url=self.settings.endpoint_url,
-                    config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=3, read_timeout=10,
-                                  signature_version="s3v4"),
+                    config=Config(
+                        retries={"max_attempts": 3, "mode": "standard"},
+                        connect_timeout=3,
+                        read_timeout=10,
+                        signature_version="s3v4",
+                    ),
                 )
             return self._client
 
     def _fail(self, action: str, exc: Exception) -> StorageUnavailableError:
         return StorageUnavailableError(f"storage unavailable ({action})")
 
-    def put_bytes(self, bucket: str, key: str, data: bytes, content_type: str,
-                  metadata: dict[str, str] | None = None) -> StoredObject:
+    def put_bytes(
+        self, bucket: str, key: str, data: bytes, content_type: str, metadata: dict[str, str] | None = None
+    ) -> StoredObject:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            answer = self.client.put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type,
-                                            Metadata=metadata or {})
+            answer = self.client.put_object(
+                Bucket=bucket, Key=key, Body=data, ContentType=content_type, Metadata=metadata or {}
+            )
         except (BotoCoreError, ClientError) as exc:
             raise self._fail("put", exc) from exc
         return StoredObject(bucket, key, len(data), str(answer.get("ETag", "")).strip('"'))
@@ -90,8 +97,9 @@ class ObjectStore:
         except BotoCoreError as exc:
             raise self._fail("head", exc) from exc
 
-    def presigned_get(self, bucket: str, key: str, *, filename: str | None = None, expires: int = 900,
-                      inline: bool = False) -> str:
+    def presigned_get(
+        self, bucket: str, key: str, *, filename: str | None = None, expires: int = 900, inline: bool = False
+    ) -> str:
         params: dict[str, Any] = {"Bucket": bucket, "Key": key}
         if filename:
             params["ResponseContentDisposition"] = content_disposition(filename, inline=inline)
@@ -107,8 +115,14 @@ class MultipartWriter(io.RawIOBase):
     Use as a context manager: a clean exit completes the upload, an exception aborts it (S3 keeps
     nothing of an aborted upload, so a failed archive leaves no half-written object)."""
 
-    def __init__(self, store: ObjectStore, bucket: str, key: str, content_type: str,
-                 part_size: int = MULTIPART_PART_SIZE):
+    def __init__(
+        self,
+        store: ObjectStore,
+        bucket: str,
+        key: str,
+        content_type: str,
+        part_size: int = MULTIPART_PART_SIZE,
+    ):
         super().__init__()
         self.store, self.bucket, self.key, self.part_size = store, bucket, key, part_size
         self._buffer = bytearray()
@@ -136,15 +150,17 @@ class MultipartWriter(io.RawIOBase):
 
     def _start(self) -> None:
         if self._upload_id is None:
-            answer = self.store.client.create_multipart_upload(Bucket=self.bucket, Key=self.key,
-                                                               ContentType=self._content_type)
+            answer = self.store.client.create_multipart_upload(
+                Bucket=self.bucket, Key=self.key, ContentType=self._content_type
+            )
             self._upload_id = answer["UploadId"]
 
     def _upload_part(self, chunk: bytes) -> None:
         self._start()
         number = len(self._parts) + 1
-        answer = self.store.client.upload_part(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id,
-                                               PartNumber=number, Body=chunk)
+        answer = self.store.client.upload_part(
+            Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=chunk
+        )
         self._parts.append({"ETag": answer["ETag"], "PartNumber": number})
 
     def complete(self) -> None:
@@ -152,24 +168,30 @@ class MultipartWriter(io.RawIOBase):
 
         try:
             if self._upload_id is None:  # small enough for one plain PUT
-                self.store.client.put_object(Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer),
-                                             ContentType=self._content_type)
+                self.store.client.put_object(
+                    Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), ContentType=self._content_type
+                )
                 return
             if self._buffer:
                 self._upload_part(bytes(self._buffer))
                 self._buffer.clear()
-            self.store.client.complete_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id,
-                                                        MultipartUpload={"Parts": self._parts})
+            self.store.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.key,
+                UploadId=self._upload_id,
+                MultipartUpload={"Parts": self._parts},
+            )
         except (BotoCoreError, ClientError) as exc:
             self.abort()
             raise StorageUnavailableError("storage unavailable (upload)") from exc
 
     def abort(self) -> None:
         if self._upload_id is not None:
-            try:
-                self.store.client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id)
-            except Exception:  # noqa: BLE001 - lifecycle rules clean up uploads that could not be aborted
-                pass
+            # Lifecycle rules clean up uploads that could not be aborted.
+            with contextlib.suppress(Exception):
+                self.store.client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=self.key, UploadId=self._upload_id
+                )
             self._upload_id = None
 
     def __exit__(self, exc_type, exc, tb):

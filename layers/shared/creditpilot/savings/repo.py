@@ -64,8 +64,9 @@ def list_active_savings(conn: Connection, kind: SavingsKind | None = None) -> li
     return [_savings(row) for row in rows]
 
 
-def find_active_savings(conn: Connection, *, product_id: int | None = None,
-                        product_key: str | None = None) -> SavingsProduct | None:
+def find_active_savings(
+    conn: Connection, *, product_id: int | None = None, product_key: str | None = None
+) -> SavingsProduct | None:
     """One active product by its row id or its `product_key`; None when there is no such product."""
     if product_id is not None:
         row = conn.one(ACTIVE_BY_ID, id=product_id)

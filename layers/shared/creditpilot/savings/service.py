@@ -110,8 +110,10 @@ def projection_to_json(projection: Projection) -> dict[str, Any]:
         "effective_annual_yield": float(projection.effective_annual_yield),
         "pidm_note": projection.pidm_note,
         "notes": projection.notes,
-        "schedule": [{"month": row.month, "interest": f"{row.interest:.2f}", "balance": f"{row.balance:.2f}"}
-                     for row in projection.schedule],
+        "schedule": [
+            {"month": row.month, "interest": f"{row.interest:.2f}", "balance": f"{row.balance:.2f}"}
+            for row in projection.schedule
+        ],
     }
 
 
@@ -131,8 +133,12 @@ class SavingsApplyCounts(BaseModel):
     skipped: int = 0
 
 
-def apply_savings_products(tx: Connection, products: Sequence[SavingsProduct], *,
-                           keep_stored: Callable[[SavingsProduct], bool] | None = None) -> SavingsApplyCounts:
+def apply_savings_products(
+    tx: Connection,
+    products: Sequence[SavingsProduct],
+    *,
+    keep_stored: Callable[[SavingsProduct], bool] | None = None,
+) -> SavingsApplyCounts:
     """Upsert by `product_key` in the caller's transaction; a new product or rate goes to the history.
     A product identical to the stored one only has its `refreshed_at` moved."""
     counts = SavingsApplyCounts()
@@ -142,9 +148,14 @@ def apply_savings_products(tx: Connection, products: Sequence[SavingsProduct], *
         if before is not None and keep_stored is not None and keep_stored(before.product):
             counts.skipped += 1
             continue
-        same = before is not None and before.active and (
-            before.product.model_dump(exclude={"id", "refreshed_at"})
-            == product.model_dump(exclude={"id", "refreshed_at"}))
+        same = (
+            before is not None
+            and before.active
+            and (
+                before.product.model_dump(exclude={"id", "refreshed_at"})
+                == product.model_dump(exclude={"id", "refreshed_at"})
+            )
+        )
         if same:
             repo.touch_savings(tx, product)
             counts.unchanged += 1
@@ -154,9 +165,17 @@ def apply_savings_products(tx: Connection, products: Sequence[SavingsProduct], *
         old_rate = before.product.rate if before is not None else None
         if old_rate is None or old_rate != product.rate:
             rates_repo.record_rate_change(
-                tx, product_kind="savings", product_key=product.product_key, old_rate=old_rate,
-                new_rate=product.rate, source=product.source,
-                detail={"bank": product.bank, "product": product.product, "kind": product.kind,
-                        "tenure_months": product.tenure_months},
+                tx,
+                product_kind="savings",
+                product_key=product.product_key,
+                old_rate=old_rate,
+                new_rate=product.rate,
+                source=product.source,
+                detail={
+                    "bank": product.bank,
+                    "product": product.product,
+                    "kind": product.kind,
+                    "tenure_months": product.tenure_months,
+                },
             )
     return counts

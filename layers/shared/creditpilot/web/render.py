@@ -14,7 +14,9 @@ class Markup(str):
 
 @lru_cache(maxsize=32)
 def _template(name: str) -> Template:
-    return Template(resources.files("creditpilot.web").joinpath("templates", name).read_text(encoding="utf-8"))
+    return Template(
+        resources.files("creditpilot.web").joinpath("templates", name).read_text(encoding="utf-8")
+    )
 
 
 def _escape(value: object) -> str:
@@ -33,7 +35,8 @@ NAV = (("/", "Home"), ("/loans/page", "Loans"), ("/savings/page", "Savings"))
 def page(title: str, body: str | Markup, *, user: str | None = None, active: str = "") -> str:
     """The portal's common layout around a page body."""
     links = "".join(
-        f'<a href="{href}"{" class=active" if href == active else ""}>{html.escape(label)}</a>' for href, label in NAV
+        f'<a href="{href}"{" class=active" if href == active else ""}>{html.escape(label)}</a>'
+        for href, label in NAV
     )
     account = (
         f'<span class="user">{html.escape(user)}</span> <button id="logout" type="button">Sign out</button>'
