@@ -60,54 +60,71 @@ def _event_for(short_name: str) -> Path | None:
     return candidates[0] if candidates else None
 
 
-def _wall_ms(code: str, env: dict[str, str], runs: int) -> tuple[float, int]:
-    timings, failures = [], 0
-    for _ in range(runs):
-        started = time.time()
-        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-        done = [line for line in proc.stdout.splitlines() if line.startswith("DONE ")]
-        if proc.returncode != 0 or not done:
-            failures += 1
-            sys.stderr.write(proc.stderr[-800:])
-            continue
-        timings.append((float(done[-1].split()[1]) - started) * 1000)
-    return (statistics.median(timings) if timings else float("nan")), failures
+def _once_ms(code: str, env: dict[str, str]) -> float | None:
+    started = time.time()
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    done = [line for line in proc.stdout.splitlines() if line.startswith("DONE ")]
+    if proc.returncode != 0 or not done:
+        sys.stderr.write(proc.stderr[-800:])
+        return None
+    return (float(done[-1].split()[1]) - started) * 1000
 
 
 def figures(env) -> list[dict]:
-    runs = 3 if env.quick else 7
+    """Rounds interleave the baseline with every function, and each ratio is the median of per-round
+    ratios, so machine noise that drifts during the run hits both sides of every ratio alike."""
+    rounds = 3 if env.quick else 9
     child_env = {**os.environ, **env.env, "POWERTOOLS_LOG_LEVEL": "ERROR"}
-    baseline, _ = _wall_ms(BASELINE, child_env, runs)
+    subjects = []
+    for spec in Template().functions().values():
+        event = _event_for(spec.short_name)
+        if event is not None:
+            code = CHILD.format(
+                layer=str(ROOT / "layers" / "shared"),
+                root=str(ROOT),
+                module=spec.module_name,
+                path=str(spec.code_dir / "app.py"),
+                event=str(event),
+            )
+            subjects.append((spec.short_name, event.name, code))
+    baselines: list[float] = []
+    ratios: dict[str, list[float]] = {name: [] for name, _, _ in subjects}
+    times: dict[str, list[float]] = {name: [] for name, _, _ in subjects}
+    failures: dict[str, int] = {name: 0 for name, _, _ in subjects}
+    for _ in range(rounds):
+        baseline = _once_ms(BASELINE, child_env)
+        if baseline is None:
+            continue
+        baselines.append(baseline)
+        for name, _, code in subjects:
+            elapsed = _once_ms(code, child_env)
+            if elapsed is None:
+                failures[name] += 1
+                continue
+            times[name].append(elapsed)
+            ratios[name].append(elapsed / baseline)
+    base = statistics.median(baselines)
     results = [
         {
             "name": "cold start: minimal function (Logger + boto3)",
-            "value": round(baseline, 1),
+            "value": round(base, 1),
             "unit": "ms",
             "target": None,
             "better": "lower",
         }
     ]
-    for spec in Template().functions().values():
-        event = _event_for(spec.short_name)
-        if event is None:
+    for name, event_name, _ in subjects:
+        if not ratios[name]:
             continue
-        code = CHILD.format(
-            layer=str(ROOT / "layers" / "shared"),
-            root=str(ROOT),
-            module=spec.module_name,
-            path=str(spec.code_dir / "app.py"),
-            event=str(event),
-        )
-        elapsed, failures = _wall_ms(code, child_env, runs)
         results.append(
             {
-                "name": f"cold start ratio: {spec.short_name} ({event.name})",
-                "value": round(elapsed / baseline, 3),
+                "name": f"cold start ratio: {name} ({event_name})",
+                "value": round(statistics.median(ratios[name]), 3),
                 "unit": "x",
                 "target": TARGET_RATIO,
                 "better": "lower",
-                "reference": round(baseline, 1),
-                "detail": {"ms": round(elapsed, 1), "failed_runs": failures},
+                "reference": round(base, 1),
+                "detail": {"ms": round(statistics.median(times[name]), 1), "failed_runs": failures[name]},
             }
         )
     return results

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -59,7 +60,12 @@ def _worker(kind: str, seconds: float, barrier, results) -> None:
     results.put(count)
 
 
-def _rate(kind: str, workers: int, seconds: float) -> float:
+def _rate(kind: str, workers: int, seconds: float, repeats: int) -> float:
+    """Median of `repeats` windows: commit latency on a laptop disk drifts between windows."""
+    return statistics.median(_window(kind, workers, seconds) for _ in range(repeats))
+
+
+def _window(kind: str, workers: int, seconds: float) -> float:
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
@@ -187,15 +193,15 @@ def _zip_figures(env, count: int) -> list[dict]:
 
 
 def figures(env) -> list[dict]:
-    seconds = 1.0 if env.quick else 3.0
+    seconds, repeats = (1.0, 1) if env.quick else (2.0, 3)
     out = []
     raw8 = None
     for threads in (1, 8, 32):
         env.reset_database()
         _prepare_raw_sequence()
-        raw = _rate("raw", threads, seconds)
+        raw = _rate("raw", threads, seconds, repeats)
         env.reset_database()
-        rate = _rate("service", threads, seconds)
+        rate = _rate("service", threads, seconds, repeats)
         if threads == 8:
             raw8 = raw
         out.append(

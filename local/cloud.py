@@ -188,7 +188,9 @@ def invoke(name: str, event_path: str | None) -> None:
     """Run one function once, with the local cloud's database and a fresh moto (no HTTP server)."""
     from local.triggers import load_event
 
-    cloud = LocalCloud(pg.free_port(), seed=False, quiet=True)
+    cloud = LocalCloud(
+        pg.free_port(), pg_name=os.environ.get("CREDITPILOT_LOCAL_PG", "pg"), seed=False, quiet=True
+    )
     try:
         cloud.start()
         loader = FunctionLoader(Template().functions())

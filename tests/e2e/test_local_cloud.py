@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,6 +43,10 @@ def call(url, *, data=None, token=None, cookie=None, method=None):
 
 @pytest.fixture(scope="module")
 def stack():
+    # A brand-new cluster every time: the stack must come up from nothing, as on a fresh machine.
+    fresh = pg.cluster("pg-e2e")
+    fresh.stop()
+    shutil.rmtree(fresh.datadir, ignore_errors=True)
     port = pg.free_port()
     env = {
         **os.environ,
@@ -60,7 +65,8 @@ def stack():
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    started = time.monotonic()
+    deadline = started + 90  # the bound for `make run` to serve a healthy /health
     banner = []
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
@@ -72,7 +78,12 @@ def stack():
     else:
         proc.kill()
         pytest.fail("local cloud did not come up within 90 s:\n" + "".join(banner))
-    yield {"base": base, "proc": proc, "banner": "".join(banner)}
+    yield {
+        "base": base,
+        "proc": proc,
+        "banner": "".join(banner),
+        "startup_seconds": time.monotonic() - started,
+    }
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
@@ -120,6 +131,30 @@ def test_wrong_password_is_401_not_500(stack):
     assert status == 401 and json.loads(body)["error"] == "invalid_credentials"
 
 
+@pytest.mark.browser
+def test_a_visitor_is_sent_to_login_signs_in_in_chromium_and_lands_on_the_page_asked_for(stack, browser):
+    page = browser.new_page()
+    try:
+        page.goto(f"{stack['base']}/loans/page")
+        assert "/login?next=/loans/page" in page.url
+        page.fill("#email", "demo@creditpilot.local")
+        page.fill("#password", "not-the-password")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#message:has-text('invalid email or password')")
+        page.fill("#password", "E2e-Password-42")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{stack['base']}/loans/page")
+        assert page.locator("table").first.is_visible()
+        assert "demo@creditpilot.local" in page.content()
+        cookie = next(c for c in page.context.cookies() if c["name"] == "session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+        page.click("#logout")
+        page.wait_for_url(f"{stack['base']}/login")
+        assert not [c for c in page.context.cookies() if c["name"] == "session" and c["value"]]
+    finally:
+        page.close()
+
+
 def test_ctrl_c_stops_every_process_it_started(stack):
     proc = stack["proc"]
     children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
@@ -131,3 +166,21 @@ def test_ctrl_c_stops_every_process_it_started(stack):
         assert (
             not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
         )
+
+
+def test_invoke_runs_one_function_once_with_a_sample_event():
+    env = {**os.environ, "CREDITPILOT_LOCAL_PG": "pg-e2e"}
+    for name in ("DATABASE_URL", "AWS_ENDPOINT_URL", "ENV"):
+        env.pop(name, None)
+    out = subprocess.run(
+        [sys.executable, "-m", "creditpilot", "invoke", "health", "--event", "events/health.json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout[out.stdout.index("{") :])
+    assert result["statusCode"] == 200 and json.loads(result["body"])["database"] == "ok"
+    assert not pg.cluster("pg-e2e").running()  # it stops what it started

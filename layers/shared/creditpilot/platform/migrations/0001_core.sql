@@ -77,7 +77,6 @@ CREATE TABLE invoices (
 );
 CREATE UNIQUE INDEX invoices_idempotency_key ON invoices (idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX invoices_month_idx ON invoices (month);
-CREATE INDEX invoices_issue_date_idx ON invoices (issue_date);
 
 ALTER TABLE supplier_transactions
     ADD CONSTRAINT supplier_transactions_invoice_fk FOREIGN KEY (invoice_id) REFERENCES invoices (id);

@@ -4,4 +4,3 @@ ALTER TABLE invoices
     ADD COLUMN document jsonb,
     ADD COLUMN pdf_status text NOT NULL DEFAULT 'pending' CHECK (pdf_status IN ('pending', 'stored')),
     ADD COLUMN pdf_bytes integer;
-CREATE INDEX invoices_pdf_pending_idx ON invoices (id) WHERE pdf_status = 'pending';
