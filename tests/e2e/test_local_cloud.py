@@ -151,6 +151,11 @@ def test_a_visitor_is_sent_to_login_signs_in_in_chromium_and_lands_on_the_page_a
         page.click("#logout")
         page.wait_for_url(f"{stack['base']}/login")
         assert not [c for c in page.context.cookies() if c["name"] == "session" and c["value"]]
+        page.fill("#email", "demo@creditpilot.local")  # no ?next=: the portal home
+        page.fill("#password", "E2e-Password-42")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{stack['base']}/")
+        assert page.locator("h1").inner_text() == "Welcome, demo@creditpilot.local"
     finally:
         page.close()
 

@@ -25,8 +25,8 @@ def _escape(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def render(name: str, **values: object) -> str:
-    return _template(name).substitute({k: _escape(v) for k, v in values.items()})
+def render(template: str, **values: object) -> str:
+    return _template(template).substitute({k: _escape(v) for k, v in values.items()})
 
 
 NAV = (("/", "Home"), ("/loans/page", "Loans"), ("/savings/page", "Savings"))
