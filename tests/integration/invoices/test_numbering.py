@@ -264,3 +264,17 @@ def test_failure_at_commit_itself_gives_the_number_back(deps, monkeypatch):
     assert numbers(deps.db) == []
     assert issue_invoice(deps, draft(deps)).record.number == "INV-2026-0001"
     assert_gapless(deps.db)
+
+
+def test_check_invoice_numbers_command_passes_then_reports_a_gap(deps, app_env, capsys):
+    from creditpilot.__main__ import main
+
+    for i in range(3):
+        issue_invoice(deps, draft(deps, name=f"SUPPLIER {i}"))
+    assert main(["check-invoice-numbers"]) == 0
+    assert '"ok": true' in capsys.readouterr().out
+    with deps.db.transaction() as tx:
+        tx.run("DELETE FROM invoices WHERE number = 'INV-2026-0002'")
+    assert main(["check-invoice-numbers"]) == 1
+    report = capsys.readouterr().out
+    assert "missing [2]" in report and "sequence says 3 but 2 invoices exist" in report
