@@ -56,3 +56,9 @@ def test_an_applied_migration_that_changed_is_refused(session_db, monkeypatch):
     monkeypatch.setattr(migrate, "discover", lambda: tampered)
     with pytest.raises(MigrationError, match="changed after it was applied"):
         apply_migrations(session_db)
+
+
+def test_the_migrate_function_applies_nothing_on_an_up_to_date_database(app_env):
+    from tests.support.events import Context, load_function
+
+    assert load_function("migrate").lambda_handler({}, Context("migrate")) == {"ok": True, "applied": []}
