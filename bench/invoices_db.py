@@ -40,7 +40,7 @@ def _deps(pool_size: int):
         exports_bucket="bench-exports",
         profile=load_profile(),
         render=render_invoice_pdf,
-        cipher=FieldCipher(settings.fernet_key.get_secret_value()),
+        cipher=FieldCipher(settings.fernet_key),
     )
 
 

@@ -33,12 +33,12 @@ def _p50(module, event: dict, runs: int, before=None) -> float:
 
 
 def figures(env) -> list[dict]:
-    from creditpilot.loans import service
+    from creditpilot.loans import catalogue, service
     from creditpilot.platform import runtime
 
     env.reset_database()
     with runtime.database().transaction() as tx:
-        service.apply_loan_products(tx, make_products(200))
+        catalogue.apply_loan_products(tx, make_products(200))
     service.invalidate_product_caches()
     loans = load_function("loans")
     runs = 50 if env.quick else 300

@@ -47,7 +47,7 @@ def _deps() -> service.InvoiceDeps:
         exports_bucket=settings.storage.snapshots_bucket or settings.storage.invoices_bucket or "",
         profile=load_profile(os.environ),
         render=render_invoice_pdf,
-        cipher=FieldCipher(settings.fernet_key.get_secret_value()) if settings.fernet_key else None,
+        cipher=FieldCipher(settings.fernet_key) if settings.fernet_key else None,
     )
 
 

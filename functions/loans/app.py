@@ -29,7 +29,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from creditpilot.loans import service
 from creditpilot.loans.ranking import RankedProduct, RankingQuery
-from creditpilot.loans.refresh import REFRESH_KEY_HEADER, authorise_refresh
 from creditpilot.platform.config import get_settings
 from creditpilot.platform.errors import ValidationError
 from creditpilot.platform.http import (
@@ -117,9 +116,13 @@ def dsr_calc():
 
 @app.post("/loans/rates/refresh")
 def refresh_rates():
+    # The refresh code (feeds, fetching, savings) loads only here, never for the pages and rankings.
+    from creditpilot.loans import catalogue
+    from creditpilot.loans.refresh import REFRESH_KEY_HEADER, authorise_refresh
+
     presented = app.current_event.headers.get(REFRESH_KEY_HEADER)  # case-insensitive in Powertools v3
     authorise_refresh(get_settings().loans_refresh_key, presented)
-    return ok(service.refresh_rates(_deps()))
+    return ok(catalogue.refresh_rates(_deps()))
 
 
 @app.get("/loans/page")

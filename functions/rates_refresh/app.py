@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from creditpilot.loans import service
+from creditpilot.loans import catalogue, service
 from creditpilot.ops import processing_logs
 from creditpilot.platform.config import get_settings
 from creditpilot.platform.logging import get_logger
@@ -38,7 +38,7 @@ def _deps() -> service.LoansDeps:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    report = service.refresh_rates(_deps())
+    report = catalogue.refresh_rates(_deps())
     counts = [{key: source[key] for key in LOGGED_KEYS} for source in report["sources"]]
     logger.info("rates refresh finished", summary=report["summary"], feeds=counts)
     if not report["sources"]:

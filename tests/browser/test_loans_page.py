@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from creditpilot.loans.service import seed_demo_products
+from creditpilot.loans.catalogue import seed_demo_products
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from creditpilot.loans import repo
+from creditpilot.loans.catalogue import apply_loan_products, seed_demo_products
 from creditpilot.loans.feeds import load_demo_loan_products, load_demo_savings_products
 from creditpilot.loans.models import LoanProduct
-from creditpilot.loans.service import apply_loan_products, seed_demo_products
 from creditpilot.ops.seed import seed_demo_data
 from creditpilot.savings import repo as savings_repo
 from creditpilot.savings.service import apply_savings_products

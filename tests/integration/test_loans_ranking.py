@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from creditpilot.loans.catalogue import apply_loan_products, seed_demo_products
 from creditpilot.loans.models import LoanProduct
-from creditpilot.loans.service import apply_loan_products, seed_demo_products
 from tests.support.events import api_event, body_of, header, invoke, load_function, raw_body_of
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -145,13 +145,13 @@ def test_the_demo_products_rank_for_the_default_enquiry(loans, db):
 
 
 def test_a_refresh_in_the_same_process_is_seen_by_the_next_ranking_at_once(loans, db, monkeypatch):
-    from creditpilot.loans import service
+    from creditpilot.loans import catalogue
 
     store(db, product(product="Only"))
     assert rank(loans)["products"][0]["effective_rate"] == 8.0  # fills the 60 s cache
     store(db, product(product="Only", rate_min=Decimal("6.00")))
     assert rank(loans)["products"][0]["effective_rate"] == 8.0  # cached, as designed
-    service.refresh_rates(loans._deps())  # no feeds configured: still drops this process's caches
+    catalogue.refresh_rates(loans._deps())  # no feeds configured: still drops this process's caches
     assert rank(loans)["products"][0]["effective_rate"] == 6.0
 
 

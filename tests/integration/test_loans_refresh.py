@@ -15,9 +15,9 @@ import boto3
 import pytest
 
 from creditpilot.loans import repo
+from creditpilot.loans.catalogue import seed_demo_products
 from creditpilot.loans.feeds import MAX_FEED_BYTES
 from creditpilot.loans.refresh import FeedSource, FeedUnavailable, fetch_feed
-from creditpilot.loans.service import seed_demo_products
 from creditpilot.platform import config
 from tests.support.events import api_event, body_of, invoke, load_function
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from creditpilot.loans.catalogue import seed_demo_products
 from creditpilot.loans.feeds import load_demo_savings_products
-from creditpilot.loans.service import seed_demo_products
 from creditpilot.savings.projection import project
 from tests.support.events import api_event, body_of, header, invoke, load_function, raw_body_of
 

@@ -55,7 +55,7 @@ def test_every_documented_variable_is_read():
     assert settings.env == "prod" and settings.version == "2.0.0"
     assert settings.cors_allow == ("https://a.my", "https://b.my")
     assert settings.ocr_provider == "textract"
-    assert settings.fernet_key.get_secret_value() == "k"
+    assert settings.fernet_key == "k"
     assert settings.sms.enable_whatsapp is True
     assert settings.db.url == "postgresql://u@h/db"
 

@@ -5,7 +5,7 @@ comes from the URL path's extension (`.json` or `.csv`). URLs are `s3://bucket/k
 `ObjectStore`) or `https://...` (urllib, 10 s for the whole download, at most 5 MB, https redirects only);
 plain `http://` is accepted only when ENV is local or test, where tests serve feeds from loopback.
 
-Everything here is about reading a feed; applying its rows to the database is `service.refresh_rates`.
+Everything here is about reading a feed; applying its rows to the database is `catalogue.refresh_rates`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
-
-from pydantic import SecretStr
 
 from creditpilot.loans.feeds import MAX_FEED_BYTES, FeedError, FeedFormat, RowError
 from creditpilot.platform.errors import ForbiddenError, UnauthorizedError
@@ -213,14 +211,14 @@ def _reason(reason: object) -> str:
     return type(reason).__name__ if isinstance(reason, BaseException) else str(reason)[:200]
 
 
-def authorise_refresh(configured: SecretStr | None, presented: str | None) -> None:
+def authorise_refresh(configured: str | None, presented: str | None) -> None:
     """The manual refresh hook: disabled (403) while LOANS_REFRESH_KEY is unset; otherwise the header
     must equal it, compared in constant time (401 when missing or wrong)."""
-    if configured is None or not configured.get_secret_value():
+    if not configured:
         raise ForbiddenError(
             "rate refresh is disabled: LOANS_REFRESH_KEY is not set", code="refresh_disabled"
         )
-    expected = configured.get_secret_value().encode("utf-8")
+    expected = configured.encode("utf-8")
     given = (presented or "").encode("utf-8")
     if not presented or not hmac.compare_digest(expected, given):
         raise UnauthorizedError(

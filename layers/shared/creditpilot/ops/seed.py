@@ -93,10 +93,6 @@ def seed_demo_data(db: Database, today: date | None = None) -> dict[str, int]:
 
 def _seed_features(db: Database) -> dict[str, int]:
     """Each feature seeds its own demo products through its own service."""
-    counts: dict[str, int] = {}
-    try:
-        from creditpilot.loans.service import seed_demo_products
-    except ImportError:
-        return counts
-    counts.update(seed_demo_products(db))
-    return counts
+    from creditpilot.loans.catalogue import seed_demo_products
+
+    return dict(seed_demo_products(db))

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from creditpilot.platform.errors import ConfigError
 
@@ -78,7 +78,7 @@ class AuthSettings(_Part):
 
 
 class MailSettings(_Part):
-    sendgrid_api_key: SecretStr | None = None
+    sendgrid_api_key: str | None = Field(None, repr=False)
     mail_from: str | None = None
     sendgrid_host: str | None = Field(None, description="SENDGRID_HOST: API base URL override (tests)")
 
@@ -89,7 +89,7 @@ class MailSettings(_Part):
 
 class SmsSettings(_Part):
     twilio_sid: str | None = None
-    twilio_token: SecretStr | None = None
+    twilio_token: str | None = Field(None, repr=False)
     twilio_from: str | None = None
     twilio_whatsapp_from: str | None = None
     enable_whatsapp: bool = False
@@ -108,9 +108,10 @@ class SmsSettings(_Part):
 class Settings(_Part):
     env: Env = "local"
     version: str = "1.0.0"
-    fernet_key: SecretStr | None = None
+    # Secrets are plain strings kept out of repr (pydantic's SecretStr costs its types module at cold start).
+    fernet_key: str | None = Field(None, repr=False)
     cors_allow: tuple[str, ...] = ()
-    loans_refresh_key: SecretStr | None = None
+    loans_refresh_key: str | None = Field(None, repr=False)
     loans_feeds: tuple[str, ...] = ()
     ocr_provider: OcrProvider = "demo"
     textract_region: str | None = None

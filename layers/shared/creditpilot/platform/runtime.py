@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from creditpilot.platform.config import get_settings
-from creditpilot.platform.db import Database
+
+if TYPE_CHECKING:
+    from creditpilot.platform.db import Database
 
 
 @lru_cache(maxsize=1)
 def database() -> Database:
+    # Imported on first use: a function whose first request needs no database (the sign-in page, the
+    # authorizer) then never loads pg8000 at all.
+    from creditpilot.platform.db import Database
+
     return Database.from_settings(get_settings().db)
 
 
