@@ -43,7 +43,6 @@ from creditpilot.platform.http import (
 from creditpilot.platform.logging import get_logger
 from creditpilot.platform.money import format_rm
 from creditpilot.platform.runtime import database, record_failure
-from creditpilot.platform.storage import ObjectStore
 from creditpilot.web.render import Markup, page, render
 
 logger = get_logger()
@@ -69,13 +68,7 @@ LOAN_TYPES = (
 
 @lru_cache(maxsize=1)
 def _deps() -> service.LoansDeps:
-    settings = get_settings()
-    return service.LoansDeps(
-        db=database(),
-        store=ObjectStore(settings.storage),
-        feeds=settings.loans_feeds,
-        allow_plain_http=settings.env in ("local", "test"),
-    )
+    return service.deps_from_settings(get_settings(), database())
 
 
 def _query_params() -> dict[str, str]:

@@ -16,7 +16,6 @@ from creditpilot.ops import processing_logs
 from creditpilot.platform.config import get_settings
 from creditpilot.platform.logging import get_logger
 from creditpilot.platform.runtime import database
-from creditpilot.platform.storage import ObjectStore
 
 logger = get_logger()
 FUNCTION = "rates_refresh"
@@ -26,14 +25,8 @@ LOGGED_KEYS = ("source", "kind", "status", "applied", "unchanged", "error_count"
 
 @lru_cache(maxsize=1)
 def _deps() -> service.LoansDeps:
-    settings = get_settings()
-    return service.LoansDeps(
-        db=database(),
-        store=ObjectStore(settings.storage),
-        feeds=settings.loans_feeds,
-        allow_plain_http=settings.env in ("local", "test"),
-        products=None,  # nothing ranks here; another process's cache expires on its own
-    )
+    # Nothing ranks here, so no product cache; another process's cache expires on its own.
+    return service.deps_from_settings(get_settings(), database(), cache_products=False)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -24,6 +24,7 @@ from creditpilot.loans import repo
 from creditpilot.loans.dsr import DsrRequest, calculate_dsr, to_response
 from creditpilot.loans.models import LoanProduct, LoanType
 from creditpilot.loans.ranking import RankedProduct, RankingQuery, rank_products
+from creditpilot.platform.config import Settings
 from creditpilot.platform.db import Database
 from creditpilot.platform.errors import ValidationError
 from creditpilot.platform.logging import get_logger
@@ -78,6 +79,17 @@ class LoansDeps:
     feeds: tuple[str, ...] = ()
     allow_plain_http: bool = False  # True only where ENV is local or test
     products: ProductCache | None = field(default_factory=ProductCache)
+
+
+def deps_from_settings(settings: Settings, db: Database, *, cache_products: bool = True) -> LoansDeps:
+    """The real collaborators: feeds and their S3 store from the settings; plain-HTTP feeds only locally."""
+    return LoansDeps(
+        db=db,
+        store=ObjectStore(settings.storage),
+        feeds=settings.loans_feeds,
+        allow_plain_http=settings.env in ("local", "test"),
+        products=ProductCache() if cache_products else None,
+    )
 
 
 # ------------------------------------------------------------------ ranking
