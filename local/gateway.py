@@ -36,15 +36,12 @@ class Gateway:
         self.authorizer = template.authorizer_function()
         self.binary_types = template.binary_media_types()
 
-    def find(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        path_known = False
+    def find(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         for route in self.routes:
             params = route.match(method, path)
             if params is not None:
-                return route, params, True
-            if route.match(route.method, path) is not None:
-                path_known = True
-        return None, {}, path_known
+                return route, params
+        return None, {}
 
     def _is_binary(self, content_type: str) -> bool:
         ctype = (content_type or "").split(";")[0].strip().lower()
@@ -150,14 +147,11 @@ class Gateway:
         if len(body) > MAX_PAYLOAD:
             status, hdrs, out = _gateway_error(413, "payload_too_large", "request body over 10 MB")
             return status, {k: [v] for k, v in hdrs.items()}, out
-        route, params, path_known = self.find(method, urlsplit(raw_path).path)
+        route, params = self.find(method, urlsplit(raw_path).path)
         if route is None:
-            if path_known:
-                status, hdrs, out = _gateway_error(
-                    405, "method_not_allowed", "method not allowed on this path"
-                )
-            else:
-                status, hdrs, out = _gateway_error(404, "not_found", "no such route")
+            # API Gateway answers an unknown method on a known path like an unknown path (the template
+            # maps its MISSING_AUTHENTICATION_TOKEN response to 404).
+            status, hdrs, out = _gateway_error(404, "not_found", "no such route")
             return status, {k: [v] for k, v in hdrs.items()}, out
         event = self.build_event(method, raw_path, headers, body, route, params, source_ip)
         if not route.public and self.authorizer:

@@ -110,3 +110,20 @@ def app_env(database_url, moto_endpoint, monkeypatch):
     yield monkeypatch
     config.reset_settings_cache()
     runtime.reset()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (the system's; no browser is ever downloaded)."""
+    import shutil
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not shutil.which(CHROMIUM):
+        pytest.skip("no system Chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()

@@ -21,6 +21,7 @@ from creditpilot.platform.http import (
     json_body,
     ok,
     redirect,
+    refuse_cross_site,
     require_group,
     validated,
 )
@@ -74,6 +75,7 @@ def make(
     tax_rate: Annotated[str | None, Query()] = None,
 ):
     require_group(app, *ISSUERS)
+    refuse_cross_site(app)  # a GET that issues: a link on another site must not spend a number
     deps = _deps()
     fields = {
         "layout": layout,
@@ -85,8 +87,13 @@ def make(
     }
     draft = validated(service.draft_from, fields, deps.profile)
     issued = service.issue_invoice(deps, draft, idempotency_key=idempotency_key(app))
-    if issued.pdf is None:  # committed, PDF deferred: send the caller to its download
-        return redirect(f"/invoices/{issued.record.number}")
+    if issued.pdf is None:  # committed, PDF deferred: made now on demand, or the caller is sent to it
+        try:
+            _, url = service.get_invoice(deps, issued.record.number)
+        except Exception:  # noqa: BLE001 - the invoice exists; its metadata page retries the PDF
+            logger.exception("invoice PDF still unavailable", number=issued.record.number)
+            return redirect(f"/invoices/{issued.record.number}")
+        return redirect(url)
     return file_response(issued.pdf, "application/pdf", issued.filename)
 
 
@@ -95,7 +102,9 @@ def create():
     require_group(app, *ISSUERS)
     deps = _deps()
     body = json_body(app)
-    draft = validated(service.draft_from, {"issue_date": SystemClock().today(), **body}, deps.profile)
+    today = SystemClock().today()
+    draft = validated(service.draft_from, {"issue_date": today, **body}, deps.profile)
+    service.check_issue_date(draft, today)
     issued = service.issue_invoice(deps, draft, idempotency_key=idempotency_key(app))
     return ok(
         {

@@ -3,7 +3,6 @@ on loopback by the local API Gateway emulation, with a signed-in user standing i
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
@@ -24,18 +23,6 @@ SIGNED_IN = {
     "groups": "finance",
     "authenticated": "true",
 }
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.skip("no system Chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -156,6 +157,24 @@ def test_a_visitor_is_sent_to_login_signs_in_in_chromium_and_lands_on_the_page_a
         page.click("button[type=submit]")
         page.wait_for_url(f"{stack['base']}/")
         assert page.locator("h1").inner_text() == "Welcome, demo@creditpilot.local"
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    "hostile_next", ["/%5Cevil.example", "/%09/evil.example", "//evil.example", "https://evil.example"]
+)
+def test_sign_in_never_sends_the_user_to_another_site(stack, browser, hostile_next):
+    page = browser.new_page()
+    try:
+        page.route(lambda url: "evil.example" in urlsplit(url).netloc, lambda route: route.abort())
+        page.goto(f"{stack['base']}/login?next={hostile_next}")
+        page.fill("#email", "demo@creditpilot.local")
+        page.fill("#password", "E2e-Password-42")
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url, timeout=10_000)  # wherever sign-in sends us
+        assert page.url == stack["base"] + "/"
     finally:
         page.close()
 

@@ -71,7 +71,7 @@ def test_products_rank_by_effective_rate_then_total_cost_with_the_issue_s_fields
     assert flat["total_payable"] == "62500.00"
     assert 9.0 < flat["effective_rate"] < 9.3
     # DSR with the caller's commitments: (1500 + 1041.67) / 8000
-    assert flat["dsr"] == flat["dsr_percent"] == 31.77 and flat["dsr_verdict"] == "pass"
+    assert flat["dsr"] == 0.3177 and flat["dsr_percent"] == 31.77 and flat["dsr_verdict"] == "pass"
     fee = body["products"][2]
     assert fee["fees"] == "500.00" and fee["flat_rate"] is None and fee["effective_rate"] == 8.0
     assert Decimal(fee["total_payable"]) == Decimal(body["products"][1]["total_payable"]) + 500

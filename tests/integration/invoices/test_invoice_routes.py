@@ -90,7 +90,6 @@ def test_post_json_itemised_with_idempotency_key_replays_the_same_invoice(invoic
         "layout": "itemised",
         "lang": "zh",
         "bill_to_name": "丁娜斯餐饮有限公司",
-        "issue_date": "2026-02-10",
         "tax_rate": "0.08",
         "items": [
             {"description": "信用卡管理服务", "quantity": 2, "unit_price": 120.5},
@@ -183,3 +182,55 @@ def test_archive_over_the_response_limit_is_built_in_s3_and_redirected(invoices_
 
 def test_archive_of_an_empty_month_is_404(invoices_app, db):
     assert get(invoices_app, "/invoices/archive.zip", {"month": "2025-01"})["statusCode"] == 404
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"issue_date": "2099-01-01"}, "issue_date"),
+        ({"issue_date": "2001-01-01"}, "issue_date"),
+        ({"supplier_id": 2**64}, "supplier_id"),
+        ({"supplier_id": 424242}, "supplier_id"),
+        ({"items": [{"description": "x", "quantity": 2, "unit_price": "999999999999.99"}]}, "items.0"),
+        ({"items": [{"description": "x", "unit_price": "5", "amount": "abc"}]}, "items.0"),
+    ],
+)
+def test_invalid_invoice_bodies_are_422_naming_the_field_and_take_no_number(invoices_app, db, body, field):
+    base = {
+        "layout": "itemised",
+        "bill_to_name": "DINAS RESTAURANT",
+        "items": [{"description": "Card fee", "unit_price": "10.00"}],
+    }
+    response = post(invoices_app, "/invoices", {**base, **body})
+    assert response["statusCode"] == 422, body_of(response)
+    assert any(name.startswith(field) for name in body_of(response)["fields"]), body_of(response)["fields"]
+    with db.connection() as conn:
+        assert conn.scalar("SELECT count(*) FROM invoices") == 0
+        assert conn.scalar("SELECT coalesce(max(last_number), 0) FROM invoice_sequences") == 0
+
+
+def test_a_link_on_another_site_cannot_issue_an_invoice(invoices_app, db):
+    query = {"bill_to_name": "DINAS RESTAURANT", "amount": "8.50"}
+    response = get(invoices_app, "/invoices/make", query, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response["statusCode"] == 403 and body_of(response)["error"] == "cross_site"
+    assert (
+        get(invoices_app, "/invoices/make", query, headers={"Sec-Fetch-Site": "same-origin"})["statusCode"]
+        == 200
+    )
+    with db.connection() as conn:
+        assert conn.scalar("SELECT count(*) FROM invoices") == 1
+
+
+def test_the_bill_to_email_is_stored_only_encrypted(invoices_app, db):
+    body = {
+        "layout": "service",
+        "bill_to_name": "DINAS RESTAURANT",
+        "amount": "8.50",
+        "description": "Fee",
+        "bill_to_email": "secret.person@example.my",
+    }
+    assert post(invoices_app, "/invoices", body)["statusCode"] == 201
+    with db.connection() as conn:
+        row = conn.one("SELECT document::text AS document, bill_to_email_enc FROM invoices")
+    assert "secret.person" not in row["document"]
+    assert row["bill_to_email_enc"] and "secret.person" not in row["bill_to_email_enc"]

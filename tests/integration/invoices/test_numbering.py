@@ -278,3 +278,29 @@ def test_check_invoice_numbers_command_passes_then_reports_a_gap(deps, app_env, 
     assert main(["check-invoice-numbers"]) == 1
     report = capsys.readouterr().out
     assert "missing [2]" in report and "sequence says 3 but 2 invoices exist" in report
+
+
+def test_two_invoices_can_never_claim_the_same_card_transaction(deps):
+    with deps.db.transaction() as tx:
+        card = tx.scalar("""INSERT INTO cards (bank, holder_name, last4, credit_limit, statement_day, due_day)
+                            VALUES ('Maybank', 'X', '4821', 1000, 25, 15) RETURNING id""")
+        supplier = tx.scalar("INSERT INTO suppliers (name) VALUES ('DINAS RESTAURANT') RETURNING id")
+        txn = tx.scalar(
+            """INSERT INTO supplier_transactions (card_id, supplier_id, txn_date, amount)
+                           VALUES (:c, :s, '2026-03-02', 10.10) RETURNING id""",
+            c=card,
+            s=supplier,
+        )
+    issue_invoice(deps, draft(deps), transaction_ids=[txn])
+    with pytest.raises(ConflictError):  # a second batch that read the same open transaction
+        issue_invoice(deps, draft(deps, name="AGAIN"), transaction_ids=[txn])
+    with deps.db.connection() as conn:
+        assert conn.scalar("SELECT invoice_id FROM supplier_transactions WHERE id = :t", t=txn) == 1
+    assert numbers(deps.db) == ["INV-2026-0001"]
+    assert_gapless(deps.db)
+
+
+def test_a_retry_on_the_next_day_returns_the_same_invoice(deps):
+    first = issue_invoice(deps, draft(deps, issued=date(2026, 3, 2)), idempotency_key="late-retry")
+    again = issue_invoice(deps, draft(deps, issued=date(2026, 3, 3)), idempotency_key="late-retry")
+    assert again.replayed and again.record.number == first.record.number

@@ -34,6 +34,7 @@ Lang = Literal["en", "zh"]
 
 SINGLE_LINE_LAYOUTS: frozenset[str] = frozenset({"service", "debit"})
 MAX_ITEMS = 500
+MAX_AMOUNT = Decimal("999999999999.99")  # NUMERIC(14,2): the largest amount the books can hold
 INVOICE_NUMBER_PATTERN = r"^INV-\d{4}-\d{4,}$"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MAX_QUANTITY_PLACES = 3
@@ -129,9 +130,19 @@ class InvoiceItem(BaseModel):
         fields = {key: value for key, value in data.items() if key != "amount"}
         stated = data["amount"]
         item: InvoiceItem = handler(fields)
-        if to_sen(Decimal(str(stated))) != item.amount:
+        try:
+            stated_amount = to_sen(Decimal(str(stated)))
+        except (InvalidOperation, TypeError, ValueError):
+            raise ValueError("amount must be a number") from None
+        if stated_amount != item.amount:
             raise ValueError(f"amount {stated} does not match quantity x unit price ({item.amount})")
         return item
+
+    @model_validator(mode="after")
+    def _fits_the_books(self) -> InvoiceItem:
+        if self.amount > MAX_AMOUNT:
+            raise ValueError(f"quantity x unit price must not exceed {MAX_AMOUNT:,}")
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -173,7 +184,7 @@ class InvoiceDraft(BaseModel):
     description: OneLineText | None = Field(default=None, max_length=500, exclude=True)
     items: list[InvoiceItem] = Field(default_factory=list, max_length=MAX_ITEMS, validate_default=True)
     currency: Literal["MYR"] = "MYR"
-    supplier_id: int | None = Field(default=None, gt=0)
+    supplier_id: int | None = Field(default=None, gt=0, le=2**63 - 1)
     notes: MultiLineText | None = Field(default=None, max_length=1000)
     month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -210,6 +221,14 @@ class InvoiceDraft(BaseModel):
     @field_validator("items")
     @classmethod
     def _items_fit_layout(cls, items: list[InvoiceItem], info: ValidationInfo) -> list[InvoiceItem]:
+        lines = cls._lines_for_layout(items, info)
+        rate = info.data.get("tax_rate")
+        if rate is not None and compute_totals(lines, rate).total > MAX_AMOUNT:
+            raise ValueError(f"the invoice total must not exceed {MAX_AMOUNT:,}")
+        return lines
+
+    @staticmethod
+    def _lines_for_layout(items: list[InvoiceItem], info: ValidationInfo) -> list[InvoiceItem]:
         layout = info.data.get("layout")
         amount, description = info.data.get("amount"), info.data.get("description")
         if amount is not None or description is not None:

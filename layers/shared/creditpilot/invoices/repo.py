@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from creditpilot.invoices.models import InvoiceDraft, Totals
 from creditpilot.invoices.numbering import ALLOCATE_NUMBER, NUMBER_TEXT_SQL
@@ -39,10 +39,13 @@ class InvoiceRecord(BaseModel):
     pdf_bytes: int | None
     created_at: datetime
     document: dict[str, Any] | None = None
+    bill_to_email_enc: str | None = Field(default=None, repr=False)
 
     def public(self) -> dict[str, Any]:
-        """What the API shows (no internal ids beyond the supplier, no document snapshot)."""
-        return self.model_dump(mode="json", exclude={"document", "year", "seq", "s3_key", "id"})
+        """What the API shows: no internal ids beyond the supplier, no snapshot, no personal data."""
+        return self.model_dump(
+            mode="json", exclude={"document", "year", "seq", "s3_key", "id", "bill_to_email_enc"}
+        )
 
 
 _COLUMNS = """id, number, year, seq, layout, lang, supplier_id, bill_to_name, issue_date, due_date, month,
@@ -81,9 +84,11 @@ RETURNING """
 )
 
 BY_IDEMPOTENCY_KEY = f"SELECT {_COLUMNS}, request_hash FROM invoices WHERE idempotency_key = :key"  # noqa: S608
-BY_NUMBER = f"SELECT {_COLUMNS}, document FROM invoices WHERE number = :number"  # noqa: S608
+BY_NUMBER = f"SELECT {_COLUMNS}, document, bill_to_email_enc FROM invoices WHERE number = :number"  # noqa: S608
 BY_MONTH = f"SELECT {_COLUMNS} FROM invoices WHERE month = :month ORDER BY year, seq"  # noqa: S608
-BY_MONTH_WITH_DOCUMENTS = f"SELECT {_COLUMNS}, document FROM invoices WHERE month = :month ORDER BY year, seq"  # noqa: S608
+BY_MONTH_WITH_DOCUMENTS = (
+    f"SELECT {_COLUMNS}, document, bill_to_email_enc FROM invoices WHERE month = :month ORDER BY year, seq"  # noqa: S608
+)
 
 MARK_STORED = """
 UPDATE invoices SET s3_key = :key, pdf_status = 'stored', pdf_bytes = :size, pdf_sha256 = :sha256
@@ -104,9 +109,12 @@ WHERE t.supplier_id = :supplier AND t.invoice_id IS NULL AND t.txn_date >= :star
 ORDER BY t.txn_date, t.id
 """
 
-LINK_TRANSACTIONS = (
-    "UPDATE supplier_transactions SET invoice_id = :invoice_id WHERE id = ANY(CAST(:ids AS bigint[]))"
-)
+# Only transactions no invoice has taken yet: a concurrent batch that got there first wins, never both.
+LINK_TRANSACTIONS = """
+UPDATE supplier_transactions SET invoice_id = :invoice_id
+WHERE id = ANY(CAST(:ids AS bigint[])) AND invoice_id IS NULL
+RETURNING id
+"""
 
 
 def _record(row: dict[str, Any]) -> InvoiceRecord:
@@ -205,5 +213,9 @@ def uninvoiced_for_supplier(
     return conn.run(SUPPLIER_UNINVOICED, supplier=supplier_id, start=start, end=end)
 
 
-def link_transactions(tx: Connection, invoice_id: int, ids: list[int]) -> None:
-    tx.run(LINK_TRANSACTIONS, invoice_id=invoice_id, ids="{" + ",".join(str(int(i)) for i in ids) + "}")
+def link_transactions(tx: Connection, invoice_id: int, ids: list[int]) -> int:
+    """Link the card transactions to the invoice; returns how many were still open (and now linked)."""
+    rows = tx.run(
+        LINK_TRANSACTIONS, invoice_id=invoice_id, ids="{" + ",".join(str(int(i)) for i in ids) + "}"
+    )
+    return len(rows)

@@ -67,6 +67,20 @@ def draft_from(data: dict[str, Any], profile: CompanyProfile) -> InvoiceDraft:
     return InvoiceDraft.model_validate(data, context={"profile": profile})
 
 
+ISSUE_DATE_WINDOW_DAYS = 31
+
+
+def check_issue_date(draft: InvoiceDraft, today: date) -> None:
+    """Numbers run in issue order within a year: an invoice is dated this year, within a month of today."""
+    if draft.issue_date.year != today.year or abs((draft.issue_date - today).days) > ISSUE_DATE_WINDOW_DAYS:
+        raise ValidationError(
+            "issue_date must be in the current year and within 31 days of today",
+            fields={
+                "issue_date": f"must be in {today.year}, within {ISSUE_DATE_WINDOW_DAYS} days of {today}"
+            },
+        )
+
+
 def single_line(layout: Layout, amount: str, description: str | None) -> dict[str, Any]:
     """The one line of a quick invoice (`/invoices/make`), in the shape each layout takes."""
     text = description or ("Debit note" if layout == "debit" else "Services rendered")
@@ -84,19 +98,27 @@ def pdf_key(record: InvoiceRecord) -> str:
 
 
 def _request_hash(draft: InvoiceDraft) -> str:
-    return hashlib.sha256(draft.model_dump_json().encode()).hexdigest()
+    # The server fills the dates, so a retry after midnight (Malaysia time) is still the same request.
+    return hashlib.sha256(draft.model_dump_json(exclude={"issue_date", "due_date"}).encode()).hexdigest()
 
 
 def _document_snapshot(draft: InvoiceDraft, profile: CompanyProfile) -> dict[str, Any]:
-    return {"draft": json.loads(draft.model_dump_json()), "company": json.loads(profile.model_dump_json())}
+    """What the PDF printed, minus personal data: the bill-to email lives only encrypted, in its column."""
+    return {
+        "draft": json.loads(draft.model_dump_json(exclude={"bill_to_email"})),
+        "company": json.loads(profile.model_dump_json()),
+    }
 
 
-def _document_from(record: InvoiceRecord) -> InvoiceDocument:
+def _document_from(record: InvoiceRecord, cipher: FieldCipher | None) -> InvoiceDocument:
     if not record.document:
         raise NotFoundError(f"invoice {record.number} has no stored document to render")
     snapshot = record.document
     company = CompanyProfile.model_validate(snapshot["company"])
-    draft = InvoiceDraft.model_validate(snapshot["draft"], context={"profile": company})
+    draft_data = dict(snapshot["draft"])
+    if record.bill_to_email_enc and cipher is not None:
+        draft_data["bill_to_email"] = cipher.decrypt(record.bill_to_email_enc)
+    draft = InvoiceDraft.model_validate(draft_data, context={"profile": company})
     return InvoiceDocument.build(draft, company, number=record.number)
 
 
@@ -170,7 +192,12 @@ def commit_invoice(
         with deps.db.transaction() as tx:
             invoice_id = repo.insert_lines(tx, draft, transaction_ids)
             if transaction_ids:
-                repo.link_transactions(tx, invoice_id, [t for t in transaction_ids if t is not None])
+                wanted = [t for t in transaction_ids if t is not None]
+                if repo.link_transactions(tx, invoice_id, wanted) != len(set(wanted)):
+                    # Another invoice took some of them meanwhile: roll back, number and all.
+                    raise ConflictError(
+                        "some of these card transactions were invoiced meanwhile; retry the batch"
+                    )
             record = repo.insert_numbered_invoice(
                 tx,
                 invoice_id=invoice_id,
@@ -184,9 +211,16 @@ def commit_invoice(
     except DatabaseError as exc:
         if _is_unique_violation(exc, "invoices_idempotency_key"):
             raise ConflictError("a request with this Idempotency-Key is in progress") from exc
+        if _sqlstate(exc) == "23503" and "supplier" in str(exc):
+            raise ValidationError("no such supplier", fields={"supplier_id": "no such supplier"}) from exc
         raise
     logger.info("invoice issued", number=record.number, total=str(record.total))
     return record
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    detail = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+    return detail.get("C")
 
 
 def _is_unique_violation(exc: Exception, constraint: str) -> bool:
@@ -207,7 +241,7 @@ def _store_pdf_after_commit(deps: InvoiceDeps, record: InvoiceRecord) -> bytes |
 
 
 def _render_and_store(deps: InvoiceDeps, record: InvoiceRecord) -> bytes:
-    pdf = deps.render(_document_from(record))
+    pdf = deps.render(_document_from(record, deps.cipher))
     key = pdf_key(record)
     deps.store.put_bytes(deps.bucket, key, pdf, "application/pdf", metadata={"invoice-number": record.number})
     with deps.db.connection() as conn:

@@ -39,18 +39,19 @@ RATIO_PLACES = Decimal("0.0001")
 PERCENT_PLACES = Decimal("0.01")
 MAX_MONTHLY_INCOME = Decimal("10000000")
 MAX_LISTED_DEBTS = 50
+MAX_CARD_BALANCE = Decimal("100000000")  # a card balance beyond RM100M is a typo, not a customer
 
 
 class ExistingLoan(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    monthly_payment: JsonMoney
+    monthly_payment: Annotated[JsonMoney, Field(le=MAX_MONTHLY_INCOME)]
 
 
 class CreditCardBalance(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    outstanding: JsonMoney
+    outstanding: Annotated[JsonMoney, Field(le=MAX_CARD_BALANCE)]
 
 
 class DsrRequest(BaseModel):
@@ -60,7 +61,7 @@ class DsrRequest(BaseModel):
 
     monthly_income: Annotated[JsonMoney, Field(gt=0, le=MAX_MONTHLY_INCOME)]
     existing_loans: list[ExistingLoan] = Field(default_factory=list, max_length=MAX_LISTED_DEBTS)
-    new_loan_monthly: JsonMoney = Decimal("0")
+    new_loan_monthly: Annotated[JsonMoney, Field(le=MAX_MONTHLY_INCOME)] = Decimal("0")
     credit_card_balances: list[CreditCardBalance] = Field(default_factory=list, max_length=MAX_LISTED_DEBTS)
     bank: Name | None = None
 

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -111,12 +112,17 @@ def _rate(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _ratio(percent: Any) -> float | None:
+    # The same convention as /loans/dsr/calc: `dsr` is a ratio (0.3177), `dsr_percent` the percent.
+    return None if percent is None else float((percent / 100).quantize(Decimal("0.0001")))
+
+
 def ranked_to_json(offer: RankedProduct) -> dict[str, Any]:
     """One ranked product for the API: rates and DSR as percent numbers, money as "1234.50" strings.
 
-    `dsr` and `dsr_percent` are the same figure — the percent of net monthly income that the caller's
-    existing commitments plus this loan's instalment would take (47.5 means 47.5 %); `dsr_verdict` is
-    that figure judged against the bank's threshold for the caller's income.
+    `dsr` (a ratio, 0.475) and `dsr_percent` (47.5) are the share of net monthly income that the caller's
+    existing commitments plus this loan's instalment would take, as /loans/dsr/calc reports them;
+    `dsr_verdict` is that figure judged against the bank's threshold for the caller's income.
     """
     return {
         "product_id": offer.product_id,
@@ -129,7 +135,7 @@ def ranked_to_json(offer: RankedProduct) -> dict[str, Any]:
         "total_interest": f"{offer.total_interest:.2f}",
         "fees": f"{offer.fees:.2f}",
         "total_payable": f"{offer.total_payable:.2f}",
-        "dsr": _rate(offer.dsr_percent),
+        "dsr": _ratio(offer.dsr_percent),
         "dsr_percent": _rate(offer.dsr_percent),
         "dsr_verdict": offer.dsr_verdict,
         "source": offer.source,

@@ -266,6 +266,18 @@ def idempotency_key(app: APIGatewayRestResolver) -> str | None:
     return value
 
 
+def refuse_cross_site(app: APIGatewayRestResolver) -> None:
+    """For a GET that changes something: browsers mark requests started by another site, and the
+    SameSite=Lax session cookie still rides along on those top-level navigations."""
+    site = (app.current_event.get_header_value("Sec-Fetch-Site", case_sensitive=False) or "").lower()
+    if site in ("cross-site", "same-site"):
+        raise ForbiddenError(
+            "this action must be started from CreditPilot itself",
+            fields={"Sec-Fetch-Site": "cross-site request refused"},
+            code="cross_site",
+        )
+
+
 def current_principal(app: APIGatewayRestResolver) -> Principal:
     """The signed-in user the authorizer passed on; raises 401 when there is none."""
     principal = principal_from_context(app.current_event.request_context.authorizer.raw_event or {})
