@@ -255,7 +255,7 @@ _IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
 
 
 def idempotency_key(app: APIGatewayRestResolver) -> str | None:
-    value = app.current_event.get_header_value("Idempotency-Key", case_sensitive=False)
+    value = app.current_event.headers.get("Idempotency-Key")
     if value is None:
         return None
     if not _IDEMPOTENCY_KEY.match(value):
@@ -269,7 +269,7 @@ def idempotency_key(app: APIGatewayRestResolver) -> str | None:
 def refuse_cross_site(app: APIGatewayRestResolver) -> None:
     """For a GET that changes something: browsers mark requests started by another site, and the
     SameSite=Lax session cookie still rides along on those top-level navigations."""
-    site = (app.current_event.get_header_value("Sec-Fetch-Site", case_sensitive=False) or "").lower()
+    site = (app.current_event.headers.get("Sec-Fetch-Site") or "").lower()
     if site in ("cross-site", "same-site"):
         raise ForbiddenError(
             "this action must be started from CreditPilot itself",
