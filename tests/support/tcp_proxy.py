@@ -15,6 +15,7 @@ class CuttableProxy:
         self.listener.listen(64)
         self.port = self.listener.getsockname()[1]
         self.mode = "forward"  # or "blackhole": accept and never answer (the slow failure)
+        self.silent = False  # while True, bytes already in flight are swallowed, not forwarded
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -35,10 +36,11 @@ class CuttableProxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
+                if self.silent:
+                    continue
                 dst.sendall(data)
         except OSError:
             pass
@@ -50,19 +52,22 @@ class CuttableProxy:
                     pass
 
     def blackhole(self) -> None:
-        """Existing connections go silent and new ones hang: like a database host that vanished."""
+        """Existing connections go silent and new ones hang: like a database host that vanished
+        (no reset, no answer — the slowest way for a database to fail)."""
         self.mode = "blackhole"
+        self.silent = True
+
+    def restore(self) -> None:
+        self.mode = "forward"
+        self.silent = False
+
+    def close(self) -> None:
+        self.listener.close()
         with self._lock:
             for s in self._open:
                 try:
                     s.shutdown(socket.SHUT_RDWR)
+                    s.close()
                 except OSError:
                     pass
             self._open.clear()
-
-    def restore(self) -> None:
-        self.mode = "forward"
-
-    def close(self) -> None:
-        self.listener.close()
-        self.blackhole()

@@ -15,9 +15,10 @@ import contextlib
 import json
 import queue
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -103,7 +104,9 @@ class Connection:
                 context = self.raw.execute_unnamed(statement, make_values(params), oids=())
             else:
                 context = self.raw.execute_simple(sql)
-        except InterfaceError as exc:
+        except (InterfaceError, OSError) as exc:
+            # pg8000 wraps most socket failures in InterfaceError, but a read that times out on a silent
+            # connection surfaces as the raw TimeoutError: both mean the database is out of reach.
             self.broken = True
             raise DatabaseUnavailableError("the database is unreachable") from exc
         columns = [col["name"] for col in (context.columns or [])]
@@ -168,18 +171,21 @@ class Database:
     def from_settings(cls, settings: DatabaseSettings) -> Database:
         return cls(lambda: connect_params(settings), size=settings.pool_size)
 
-    def _connect(self) -> Connection:
+    def _connect(self, connect_timeout: float | None = None) -> Connection:
         with self._lock:
             if self._params is None:
                 self._params = self._params_factory()
-        return open_connection(self._params)
+        params = self._params
+        if connect_timeout is not None and connect_timeout < params.timeout:
+            params = replace(params, timeout=connect_timeout)
+        return open_connection(params)
 
     @contextmanager
-    def connection(self) -> Iterator[Connection]:
+    def connection(self, connect_timeout: float | None = None) -> Iterator[Connection]:
         try:
             conn = self._idle.get_nowait()
         except queue.Empty:
-            conn = self._connect()
+            conn = self._connect(connect_timeout)
         try:
             yield conn
         except BaseException:
@@ -208,25 +214,35 @@ class Database:
             else:
                 conn.run("COMMIT")
 
-    def ping(self, timeout: float = 2.0) -> None:
-        """Cheap liveness check bounded by `timeout` seconds per try; a stale pooled connection is
-        discarded and one fresh try is made (that is how health recovers by itself)."""
+    def ping(self, budget: float = 2.5) -> None:
+        """Cheap liveness check that answers within `budget` seconds in all. A pooled connection gets
+        half of it; when it fails (stale after a restart, or silent because the host vanished) it is
+        discarded and one fresh connection gets the rest — that is how health recovers by itself."""
+        deadline = time.monotonic() + budget
         for attempt in range(2):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0.05:
+                raise DatabaseUnavailableError("the database did not answer in time")
             try:
-                with self.connection() as conn:
-                    sock = conn.raw._usock
-                    previous = sock.gettimeout() if sock is not None else None
-                    if sock is not None:
-                        sock.settimeout(timeout)
-                    try:
-                        conn.run("SELECT 1")
-                    finally:
-                        if sock is not None and not conn.broken:
-                            sock.settimeout(previous)
+                with self.connection(connect_timeout=remaining) as conn:
+                    left = max(0.05, deadline - time.monotonic())
+                    self._select_one_within(conn, left / 2 if attempt == 0 else left)
                 return
             except DatabaseUnavailableError:
                 if attempt == 1:
                     raise
+
+    @staticmethod
+    def _select_one_within(conn: Connection, seconds: float) -> None:
+        sock = conn.raw._usock
+        previous = sock.gettimeout() if sock is not None else None
+        if sock is not None:
+            sock.settimeout(seconds)
+        try:
+            conn.run("SELECT 1")
+        finally:
+            if sock is not None and not conn.broken:
+                sock.settimeout(previous)
 
     def close(self) -> None:
         while True:
