@@ -304,3 +304,12 @@ def test_a_retry_on_the_next_day_returns_the_same_invoice(deps):
     first = issue_invoice(deps, draft(deps, issued=date(2026, 3, 2)), idempotency_key="late-retry")
     again = issue_invoice(deps, draft(deps, issued=date(2026, 3, 3)), idempotency_key="late-retry")
     assert again.replayed and again.record.number == first.record.number
+
+
+def test_a_download_link_is_never_handed_out_for_a_pdf_storage_lost(deps, buckets):
+    issued = issue_invoice(deps, draft(deps))
+    record, _ = service.get_invoice(deps, issued.record.number)
+    buckets.delete_object(Bucket=deps.bucket, Key=record.s3_key)
+    _, url = service.get_invoice(deps, issued.record.number)
+    assert deps.store.get_bytes(deps.bucket, record.s3_key).startswith(b"%PDF")  # made again before the link
+    assert record.s3_key in url

@@ -263,13 +263,17 @@ def ensure_pdf(deps: InvoiceDeps, record: InvoiceRecord) -> bytes:
 
 
 def get_invoice(deps: InvoiceDeps, number: str) -> tuple[InvoiceRecord, str]:
-    """Metadata plus a presigned download URL (the PDF is made first if it is not stored yet)."""
+    """Metadata plus a presigned download URL. The PDF is made first when it is not stored yet, or when
+    storage lost it (a presigned URL to a missing object would only give the user an error)."""
     with deps.db.connection() as conn:
         record = repo.get_by_number(conn, number)
     if record is None:
         raise NotFoundError(f"no invoice {number}", fields={"number": "not found"})
-    if record.pdf_status != "stored" or not record.s3_key:
-        ensure_pdf(deps, record)
+    stored = record.pdf_status == "stored" and record.s3_key is not None
+    if not stored or deps.store.size_of(deps.bucket, record.s3_key or "") is None:
+        if stored:
+            logger.warning("invoice PDF missing from storage; regenerating", number=record.number)
+        _render_and_store(deps, record)
         with deps.db.connection() as conn:
             record = repo.get_by_number(conn, number) or record
     url = deps.store.presigned_get(
