@@ -29,6 +29,13 @@ os.environ.setdefault("FERNET_KEY", "0bkZ8d0wq6N2m6kq3o3mBvYc8Hq9u1Xq2G6n4m2xY1Q
 # One database per test session, so two sessions on one machine never drop each other's data.
 TEST_DATABASE = f"creditpilot_test_{os.getpid()}"
 
+# Property tests check behaviour, never speed: no per-example deadline (a loaded CI machine is slow,
+# not wrong), and a fixed example budget so a run's length does not vary.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("creditpilot", deadline=None, max_examples=100)
+_hypothesis_settings.load_profile("creditpilot")
+
 
 @pytest.fixture(scope="session")
 def pg_cluster():
