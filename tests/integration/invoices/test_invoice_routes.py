@@ -9,7 +9,11 @@ import pytest
 from pypdf import PdfReader
 
 from creditpilot.invoices import service
+from creditpilot.platform.clock import SystemClock
 from tests.support.events import api_event, body_of, header, invoke, raw_body_of
+
+# Invoices issued over HTTP are dated today (Malaysia time), so their numbers carry this year.
+THIS_YEAR = SystemClock().today().year
 
 
 def get(app, path, query=None, groups=("finance",), headers=None):
@@ -28,7 +32,7 @@ def test_make_issues_a_real_invoice_and_answers_it_as_a_sanitised_download(invoi
     )
     assert response["statusCode"] == 200
     assert header(response, "Content-Type") == "application/pdf"
-    assert 'filename="INV-2026-0001_DINAS-RESTAURANT.pdf"' in header(
+    assert 'filename="INV-' + str(THIS_YEAR) + '-0001_DINAS-RESTAURANT.pdf"' in header(
         response, "Content-Disposition"
     ) or "_DINAS-RESTAURANT.pdf" in header(response, "Content-Disposition")
     text = PdfReader(io.BytesIO(raw_body_of(response))).pages[0].extract_text()
@@ -100,7 +104,7 @@ def test_post_json_itemised_with_idempotency_key_replays_the_same_invoice(invoic
     again = post(invoices_app, "/invoices", body, headers={"Idempotency-Key": "k-1"})
     assert first["statusCode"] == 201 and again["statusCode"] == 200
     one, two = body_of(first)["invoice"], body_of(again)["invoice"]
-    assert one["number"] == two["number"] == "INV-2026-0001"
+    assert one["number"] == two["number"] == f"INV-{THIS_YEAR}-0001"
     assert one["subtotal"] == "248.50" and one["tax"] == "19.88" and one["total"] == "268.38"
     assert body_of(again)["replayed"] is True
 
@@ -111,22 +115,24 @@ def test_get_one_gives_metadata_and_a_presigned_download(invoices_app, db):
         invoices_app,
         api_event(
             "GET",
-            "/invoices/INV-2026-0001",
+            f"/invoices/INV-{THIS_YEAR}-0001",
             resource="/invoices/{number}",
-            path_params={"number": "INV-2026-0001"},
+            path_params={"number": f"INV-{THIS_YEAR}-0001"},
         ),
     )
     body = body_of(response)
     assert response["statusCode"] == 200
     assert body["invoice"]["bill_to_name"] == "99 SPEED MART" and body["invoice"]["pdf_status"] == "stored"
-    assert "X-Amz-Signature" in body["download_url"] and "INV-2026-0001" in unquote(body["download_url"])
+    assert "X-Amz-Signature" in body["download_url"] and f"INV-{THIS_YEAR}-0001" in unquote(
+        body["download_url"]
+    )
     missing = invoke(
         invoices_app,
         api_event(
             "GET",
-            "/invoices/INV-2026-0099",
+            f"/invoices/INV-{THIS_YEAR}-0099",
             resource="/invoices/{number}",
-            path_params={"number": "INV-2026-0099"},
+            path_params={"number": f"INV-{THIS_YEAR}-0099"},
         ),
     )
     assert missing["statusCode"] == 404
@@ -167,7 +173,7 @@ def test_batch_issues_one_invoice_per_supplier_once_and_the_zip_reads_back(invoi
     for name in names:
         assert "/" not in name and "\\" not in name and ".." not in name and name.endswith(".pdf")
         assert not any(ord(c) < 32 for c in name)
-        assert name.split("_", 1)[0].startswith("INV-2026-")
+        assert name.split("_", 1)[0].startswith(f"INV-{THIS_YEAR}-")
 
 
 def test_archive_over_the_response_limit_is_built_in_s3_and_redirected(invoices_app, db, monkeypatch):
