@@ -54,12 +54,9 @@ class BenchEnvironment:
 
     def reset_database(self) -> None:
         from creditpilot.platform import runtime
+        from tests.support.database import empty_app_tables
 
-        with runtime.database().connection() as conn:
-            tables = conn.scalar("""SELECT string_agg(format('%I', table_name), ', ') FROM information_schema.tables
-                                    WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
-                                    AND table_name <> 'schema_migrations'""")
-            conn.run(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        empty_app_tables(runtime.database())
 
     def __exit__(self, *exc) -> None:
         from creditpilot.platform import runtime

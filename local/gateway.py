@@ -23,9 +23,10 @@ MAX_PAYLOAD = 10 * 1024 * 1024
 STAGE = "live"
 
 
-def _gateway_error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
+def _gateway_error(status: int, code: str, message: str) -> tuple[int, dict[str, list[str]], bytes]:
+    """A response API Gateway makes itself, in the same (status, multi-value headers, body) shape."""
     body = json.dumps({"ok": False, "error": code, "message": message, "fields": {}}).encode()
-    return status, {"Content-Type": "application/json"}, body
+    return status, {"Content-Type": ["application/json"]}, body
 
 
 class Gateway:
@@ -145,27 +146,23 @@ class Gateway:
         source_ip: str = "127.0.0.1",
     ) -> tuple[int, dict[str, list[str]], bytes]:
         if len(body) > MAX_PAYLOAD:
-            status, hdrs, out = _gateway_error(413, "payload_too_large", "request body over 10 MB")
-            return status, {k: [v] for k, v in hdrs.items()}, out
+            return _gateway_error(413, "payload_too_large", "request body over 10 MB")
         route, params = self.find(method, urlsplit(raw_path).path)
         if route is None:
             # API Gateway answers an unknown method on a known path like an unknown path (the template
             # maps its MISSING_AUTHENTICATION_TOKEN response to 404).
-            status, hdrs, out = _gateway_error(404, "not_found", "no such route")
-            return status, {k: [v] for k, v in hdrs.items()}, out
+            return _gateway_error(404, "not_found", "no such route")
         event = self.build_event(method, raw_path, headers, body, route, params, source_ip)
         if not route.public and self.authorizer:
             context, failure = self.authorize(event)
             if failure:
-                status, hdrs, out = failure
-                return status, {k: [v] for k, v in hdrs.items()}, out
+                return failure
             event["requestContext"]["authorizer"] = context
         try:
             result = self.loader.invoke(route.function, event)
         except Exception as exc:  # noqa: BLE001 - an unhandled crash is API Gateway's 502
             print(f"{route.function} crashed: {type(exc).__name__}: {exc}", file=sys.stderr)
-            status, hdrs, out = _gateway_error(502, "bad_gateway", "internal server error")
-            return status, {k: [v] for k, v in hdrs.items()}, out
+            return _gateway_error(502, "bad_gateway", "internal server error")
         return self._response(result)
 
     @staticmethod

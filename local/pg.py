@@ -16,7 +16,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -256,13 +255,3 @@ def cluster(name: str = "pg", port: int | None = None, *, durable: bool = True) 
     remembered.parent.mkdir(parents=True, exist_ok=True)
     remembered.write_text(str(port))
     return Cluster(datadir=datadir, port=port, bindir=bindir, durable=durable)
-
-
-def wait_for_port(port: int, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise PostgresError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")

@@ -75,19 +75,13 @@ def session_db(database_url):
     db.close()
 
 
-APP_TABLES = """
-SELECT string_agg(format('%I', table_name), ', ') FROM information_schema.tables
-WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'
-"""
-
-
 @pytest.fixture
 def db(session_db):
     """A migrated database, emptied after each test (cheaper than recreating it)."""
+    from tests.support.database import empty_app_tables
+
     yield session_db
-    with session_db.connection() as conn:
-        tables = conn.scalar(APP_TABLES)
-        conn.run(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    empty_app_tables(session_db)
 
 
 @pytest.fixture(scope="session")

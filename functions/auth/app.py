@@ -8,10 +8,9 @@ from creditpilot.platform.config import env_settings
 from creditpilot.platform.http import (
     cookie_is_secure,
     create_app,
-    current_principal,
     html_response,
     json_response,
-    page_guard,
+    page_visitor,
     session_cookie_header,
 )
 from creditpilot.platform.logging import get_logger
@@ -56,10 +55,7 @@ def login_page():
 
 @app.get("/")
 def home():
-    redirect = page_guard(app)
-    if redirect:
-        return redirect
-    user = current_principal(app)
+    user = page_visitor(app)
     body = render("home.html", name=user.email or "there")
     return html_response(page("Home", Markup(body), user=user.email, active="/"))
 

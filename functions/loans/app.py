@@ -28,16 +28,16 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from creditpilot.loans import service
+from creditpilot.loans.dsr import DsrRequest
 from creditpilot.loans.ranking import RankedProduct, RankingQuery
 from creditpilot.platform.config import get_settings
 from creditpilot.platform.errors import ValidationError
 from creditpilot.platform.http import (
     create_app,
-    current_principal,
     html_response,
     json_body,
     ok,
-    page_guard,
+    page_visitor,
     validated,
 )
 from creditpilot.platform.logging import get_logger
@@ -103,7 +103,7 @@ def ranking():
 
 @app.post("/loans/dsr/calc")
 def dsr_calc():
-    request = service.dsr_request(json_body(app))
+    request = validated(DsrRequest.model_validate, json_body(app))
     return ok(service.check_dsr(request))
 
 
@@ -120,10 +120,7 @@ def refresh_rates():
 
 @app.get("/loans/page")
 def loans_page():
-    redirect = page_guard(app)
-    if redirect is not None:
-        return redirect
-    principal = current_principal(app)
+    principal = page_visitor(app)
     params = _query_params()
     query, offers, errors = service.DEFAULT_QUERY, [], {}
     try:

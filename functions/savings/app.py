@@ -16,7 +16,13 @@ import html
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from creditpilot.platform.http import create_app, current_principal, html_response, ok, page_guard, validated
+from creditpilot.platform.http import (
+    create_app,
+    html_response,
+    ok,
+    page_visitor,
+    validated,
+)
 from creditpilot.platform.logging import get_logger
 from creditpilot.platform.money import format_rm
 from creditpilot.platform.runtime import database, record_failure
@@ -45,17 +51,15 @@ def products():
 @app.get("/savings/projection")
 def projection():
     params = _params()
-    query = service.projection_query({name: params[name] for name in PROJECTION_PARAMS if name in params})
+    values = {name: params[name] for name in PROJECTION_PARAMS if name in params}
+    query = validated(service.ProjectionQuery.model_validate, values)
     product, result = service.project_deposit(database(), query)
     return ok({"product": service.product_to_json(product), "projection": service.projection_to_json(result)})
 
 
 @app.get("/savings/page")
 def savings_page():
-    redirect = page_guard(app)
-    if redirect is not None:
-        return redirect
-    principal = current_principal(app)
+    principal = page_visitor(app)
     found = service.list_products(database())
     body = render(
         "savings.html",

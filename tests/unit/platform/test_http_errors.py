@@ -4,7 +4,7 @@ from pydantic import BaseModel, Field
 
 from creditpilot.platform.config import settings_from
 from creditpilot.platform.errors import ConflictError, NotFoundError
-from creditpilot.platform.http import create_app, json_body, ok, page_guard, require_group, validated
+from creditpilot.platform.http import create_app, json_body, ok, page_visitor, require_group, validated
 from tests.support.events import Context, api_event, body_of, header
 
 
@@ -44,7 +44,7 @@ def build(recorded):
 
     @app.get("/x/page")
     def a_page():
-        return page_guard(app) or ok({"page": True})
+        return ok({"page": True, "user": page_visitor(app).email})
 
     return app
 

@@ -37,11 +37,6 @@ NUMBER_TEXT_SQL = """'INV-' || lpad(CAST(:year AS integer)::text, 4, '0') || '-'
     || lpad(allocated.last_number::text, greatest(4, length(allocated.last_number::text)), '0')"""
 
 
-def allocate_invoice_number(tx: Connection, year: int) -> tuple[str, int]:
-    seq = int(tx.scalar(ALLOCATE_NUMBER, year=year))
-    return format_invoice_number(year, seq), seq
-
-
 NUMBERS_BY_YEAR = "SELECT year, seq, number FROM invoices ORDER BY year, seq"
 SEQUENCES = "SELECT year, last_number FROM invoice_sequences ORDER BY year"
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -215,26 +214,28 @@ def commit_invoice(
             raise ValidationError("no such supplier", fields={"supplier_id": "no such supplier"}) from exc
         raise
     logger.info("invoice issued", number=record.number, total=str(record.total))
-    return record
+    # What was just written, so rendering after the commit needs no second read of the row.
+    return record.model_copy(update={"document": document, "bill_to_email_enc": email_token})
+
+
+def _error_fields(exc: Exception) -> dict[str, Any]:
+    """pg8000 carries the server's error fields (C = SQLSTATE, n = constraint, M = message) in args[0]."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
 
 
 def _sqlstate(exc: Exception) -> str | None:
-    detail = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
-    return detail.get("C")
+    return _error_fields(exc).get("C")
 
 
 def _is_unique_violation(exc: Exception, constraint: str) -> bool:
-    detail = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+    detail = _error_fields(exc)
     return detail.get("C") == "23505" and constraint in str(detail.get("n", "")) + str(detail.get("M", ""))
 
 
 def _store_pdf_after_commit(deps: InvoiceDeps, record: InvoiceRecord) -> bytes | None:
     """Render and upload; on failure the invoice stays pending and is rendered again on demand."""
     try:
-        full = record.model_copy(update={"document": None})
-        with deps.db.connection() as conn:
-            full = repo.get_by_number(conn, record.number) or full
-        return _render_and_store(deps, full)
+        return _render_and_store(deps, record)
     except Exception:  # noqa: BLE001 - committed already; the PDF is regenerated on the next download
         logger.exception("invoice PDF deferred", number=record.number)
         return None
@@ -380,11 +381,3 @@ def month_archive(deps: InvoiceDeps, month: str) -> tuple[bytes | None, str | No
 
 def _pdf_loader(deps: InvoiceDeps, record: InvoiceRecord) -> Callable[[], bytes]:
     return lambda: ensure_pdf(deps, record)
-
-
-def validate_month(month: str | None, field: str = "month") -> str:
-    if not month or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
-        raise ValidationError(
-            "month must look like 2026-01", fields={field: "must be YYYY-MM with month 01-12"}
-        )
-    return month

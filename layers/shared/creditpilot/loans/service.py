@@ -14,12 +14,10 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-
-from pydantic import ValidationError as PydanticValidationError
 
 from creditpilot.loans import repo
 from creditpilot.loans.dsr import DsrRequest, calculate_dsr, to_response
@@ -27,7 +25,6 @@ from creditpilot.loans.models import LoanProduct, LoanType
 from creditpilot.loans.ranking import RankedProduct, RankingQuery, rank_products
 from creditpilot.platform.config import Settings
 from creditpilot.platform.db import Database
-from creditpilot.platform.errors import ValidationError
 from creditpilot.platform.logging import get_logger
 from creditpilot.platform.storage import ObjectStore
 
@@ -154,25 +151,6 @@ def query_to_json(query: RankingQuery) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ DSR
-
-
-def field_errors(errors: Iterable[dict[str, Any]]) -> dict[str, str]:
-    """Pydantic errors keyed by their full dotted location, list positions included
-    (`existing_loans.0.monthly_payment`), so a form can put each message beside its own input."""
-    fields: dict[str, str] = {}
-    for error in errors:
-        name = ".".join(str(part) for part in error.get("loc", ())) or "body"
-        fields.setdefault(name, str(error.get("msg", "invalid value")))
-    return fields
-
-
-def dsr_request(body: dict[str, Any]) -> DsrRequest:
-    """A validated DSR request, or a 422 naming every wrong field."""
-    try:
-        return DsrRequest.model_validate(body)
-    except PydanticValidationError as exc:
-        fields = field_errors(exc.errors(include_url=False, include_input=False))
-        raise ValidationError("invalid input: " + ", ".join(fields), fields=fields) from None
 
 
 def check_dsr(request: DsrRequest) -> dict[str, Any]:

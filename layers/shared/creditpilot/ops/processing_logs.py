@@ -13,13 +13,6 @@ VALUES (:level, :function, :request_id, :route, :status, :message, CAST(:detail 
 RETURNING id
 """
 
-RECENT_LOGS = """
-SELECT id, logged_at, level, function, request_id, route, status, message, detail
-FROM processing_logs ORDER BY logged_at DESC, id DESC LIMIT :limit
-"""
-
-BY_REQUEST = "SELECT id, level, function, route, status, message FROM processing_logs WHERE request_id = :rid"
-
 
 def record(db: Database, entry: dict[str, Any], level: str = "ERROR") -> int:
     """Write one row in its own short transaction, so it survives the failed request's rollback."""
@@ -36,8 +29,3 @@ def record(db: Database, entry: dict[str, Any], level: str = "ERROR") -> int:
                 detail=as_json(mask_value(entry.get("detail") or {})),
             )
         )
-
-
-def for_request(db: Database, request_id: str) -> list[dict[str, Any]]:
-    with db.connection() as conn:
-        return conn.run(BY_REQUEST, rid=request_id)

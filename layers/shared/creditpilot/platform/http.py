@@ -163,6 +163,10 @@ def create_app(
             return error_response(_malformed_json(), request_id())
         return error_response(_unprocessable(validation_fields(errors)), request_id())
 
+    @app.exception_handler(SignInRequired)
+    def _sign_in(err: SignInRequired) -> Response:
+        return redirect("/login?next=" + quote(err.path, safe="/"))
+
     @app.exception_handler(UnicodeDecodeError)
     def _undecodable(_: UnicodeDecodeError) -> Response:
         return error_response(_malformed_json("the request body is not UTF-8 text"), request_id())
@@ -293,9 +297,17 @@ def require_group(app: APIGatewayRestResolver, *groups: str) -> Principal:
     return principal
 
 
-def page_guard(app: APIGatewayRestResolver) -> Response | None:
-    """Pages answer a redirect to /login (not JSON 401) when the visitor is not signed in."""
+class SignInRequired(Exception):
+    """A page was asked for without a signed-in user; `create_app` answers it with the sign-in redirect."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self.path = path
+
+
+def page_visitor(app: APIGatewayRestResolver) -> Principal:
+    """The signed-in user of a page. Pages answer a redirect to /login (not JSON 401) without one."""
     principal = principal_from_context(app.current_event.request_context.authorizer.raw_event or {})
     if principal is None:
-        return redirect("/login?next=" + quote(app.current_event.path, safe="/"))
-    return None
+        raise SignInRequired(app.current_event.path)
+    return principal

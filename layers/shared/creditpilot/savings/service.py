@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic import ValidationError as PydanticValidationError
 
 from creditpilot.loans import repo as rates_repo
 from creditpilot.loans.models import TextMoney, WholeNumber
@@ -47,10 +46,6 @@ class ProjectionQuery(BaseModel):
     product: Annotated[str, Field(min_length=1, max_length=300)]
 
 
-def _unprocessable(fields: dict[str, str]) -> ValidationError:
-    return ValidationError("invalid input: " + ", ".join(fields), fields=fields)
-
-
 def list_products(db: Database, kind: SavingsKind | None = None) -> list[SavingsProduct]:
     with db.connection() as conn:
         return repo.list_active_savings(conn, kind)
@@ -76,7 +71,9 @@ def project_deposit(db: Database, query: ProjectionQuery) -> tuple[SavingsProduc
     except ProjectionError as exc:
         message = str(exc)
         name = "months" if message.startswith("months") else "amount"
-        raise _unprocessable({name: message.removeprefix("amount ")}) from None
+        raise ValidationError(
+            f"invalid input: {name}", fields={name: message.removeprefix("amount ")}
+        ) from None
 
 
 def product_to_json(product: SavingsProduct) -> dict[str, Any]:
@@ -115,16 +112,6 @@ def projection_to_json(projection: Projection) -> dict[str, Any]:
             for row in projection.schedule
         ],
     }
-
-
-def projection_query(values: dict[str, Any]) -> ProjectionQuery:
-    try:
-        return ProjectionQuery.model_validate(values)
-    except PydanticValidationError as exc:
-        fields: dict[str, str] = {}
-        for error in exc.errors(include_url=False, include_input=False):
-            fields.setdefault(".".join(str(p) for p in error["loc"]) or "query", error["msg"])
-        raise _unprocessable(fields) from None
 
 
 class SavingsApplyCounts(BaseModel):
